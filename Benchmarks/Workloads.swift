@@ -1,0 +1,19 @@
+// The registry of benchmark workloads that `factory bench` knows. Workloads of later
+// issues (MiniLM, EfficientNet, GE2E) register here beside the kernel workloads.
+
+/// Every workload `factory bench` can run, in BENCHMARKS.md order.
+public enum BenchmarkCatalog {
+    public static let workloads: [BenchmarkWorkload] = [
+        KernelWorkloads.gemm1024,
+        KernelWorkloads.copy16M,
+        KernelWorkloads.add16M,
+        KernelWorkloads.exp16M,
+        KernelWorkloads.gelu16M,
+        KernelWorkloads.sum16M,
+    ]
+
+    /// The workload named `name`, if any.
+    public static func workload(named name: String) -> BenchmarkWorkload? {
+        workloads.first { $0.name == name }
+    }
+}

@@ -1,0 +1,2 @@
+// CSndFile: libsndfile's C interface, for reading and writing audio files.
+#include <sndfile.h>

@@ -1,0 +1,65 @@
+// Parallel: the one place that splits kernel work across threads, and the one knob
+// (`Parallel.threadCount`, default = cores) that also sets OpenBLAS's thread count.
+// It is not a scheduler: work is cut into equal contiguous ranges, one per thread.
+
+import CBLAS
+import Dispatch
+import Foundation
+
+/// Multithreading settings and helpers shared by every kernel.
+public enum Parallel {
+    nonisolated(unsafe) private static var configuredThreadCount: Int = {
+        let count = defaultThreadCount()
+        openblas_set_num_threads(Int32(count))
+        return count
+    }()
+
+    /// Minimum number of elements before an elementwise or reduction kernel uses threads.
+    public static let elementThreshold = 1 << 15
+
+    /// The number of threads kernels and OpenBLAS use. Defaults to the number of cores
+    /// (or `FACTORY_THREADS` when set). Setting it reconfigures OpenBLAS too.
+    public static var threadCount: Int {
+        get { configuredThreadCount }
+        set {
+            let count = Swift.max(1, newValue)
+            configuredThreadCount = count
+            openblas_set_num_threads(Int32(count))
+        }
+    }
+
+    private static func defaultThreadCount() -> Int {
+        if let text = ProcessInfo.processInfo.environment["FACTORY_THREADS"], let value = Int(text), value > 0 {
+            return value
+        }
+        return Swift.max(1, ProcessInfo.processInfo.activeProcessorCount)
+    }
+
+    /// Runs `body(range)` over `0..<count`, split into at most `threadCount` contiguous
+    /// ranges when `count * costPerItem` reaches `elementThreshold`, else on this thread.
+    @inlinable
+    public static func forEachRange(
+        _ count: Int, costPerItem: Int = 1, _ body: (Range<Int>) -> Void
+    ) {
+        let threads = Swift.min(threadCount, count)
+        if threads <= 1 || count * costPerItem < elementThreshold {
+            if count > 0 { body(0..<count) }
+            return
+        }
+        withoutActuallyEscaping(body) { escapable in
+            let box = UncheckedSendable(escapable)
+            DispatchQueue.concurrentPerform(iterations: threads) { part in
+                let start = count * part / threads
+                let end = count * (part + 1) / threads
+                if start < end { box.value(start..<end) }
+            }
+        }
+    }
+}
+
+/// Wraps a value that is shared across kernel threads under the kernel's own discipline
+/// (each thread writes a disjoint range).
+public struct UncheckedSendable<Value>: @unchecked Sendable {
+    public let value: Value
+    @inlinable public init(_ value: Value) { self.value = value }
+}

@@ -1,0 +1,70 @@
+// Tests of the autodiff engine itself: accumulation, no-grad scopes, broadcast reduction,
+// shared subexpressions, and deep graphs.
+
+import FactoryTensor
+import Foundation
+import TestSupport
+import Testing
+
+@Suite struct AutogradTests {
+    @Test func gradientsAccumulateAcrossBackwardCalls() {
+        let x = Tensor([1, 2, 3])
+        x.requiresGradient = true
+        (x * x).sum().backward()
+        (x * 3).sum().backward()
+        // d/dx (x^2) = 2x, plus 3 from the second call.
+        #expect(x.gradient?.scalars == [5, 7, 9])
+        x.zeroGradient()
+        #expect(x.gradient == nil)
+    }
+
+    @Test func noGradientScopeRecordsNothing() {
+        let x = Tensor([1, 2])
+        x.requiresGradient = true
+        let y = withoutGradients { x * 2 }
+        #expect(!y.requiresGradient)
+        #expect(y.isLeaf)
+        let z = x * 2
+        #expect(z.requiresGradient)
+    }
+
+    @Test func broadcastGradientIsSummedToInputShape() {
+        let matrix = TestData.uniform([3, 4], seed: 1)
+        let row = TestData.uniform([4], seed: 2)
+        let column = TestData.uniform([3, 1], seed: 3)
+        for tensor in [matrix, row, column] { tensor.requiresGradient = true }
+        (matrix + row + column).sum().backward()
+        #expect(row.gradient?.shape == [4])
+        #expect(row.gradient?.scalars == [3, 3, 3, 3])
+        #expect(column.gradient?.shape == [3, 1])
+        #expect(column.gradient?.scalars == [4, 4, 4])
+        #expect(matrix.gradient?.scalars == [Float](repeating: 1, count: 12))
+    }
+
+    @Test func sharedSubexpressionReceivesBothContributions() {
+        let x = Tensor([2])
+        x.requiresGradient = true
+        let y = x * x          // used twice below
+        (y * y + y).sum().backward()
+        // f = x^4 + x^2, f' = 4x^3 + 2x = 32 + 4 at x = 2.
+        #expect(x.gradient?.scalars == [36])
+    }
+
+    @Test func deepChainDoesNotOverflowTheStack() {
+        let x = Tensor([1])
+        x.requiresGradient = true
+        var y = x
+        for _ in 0..<20_000 { y = y * 1.0001 }
+        y.sum().backward()
+        let expected = Float(pow(1.0001, 20_000.0))
+        #expect(Swift.abs(x.gradient!.item - expected) / expected < 1e-3)
+    }
+
+    @Test func inputsWithoutGradientGetNone() {
+        let x = Tensor([1, 2]), w = Tensor([3, 4])
+        w.requiresGradient = true
+        (x * w).sum().backward()
+        #expect(x.gradient == nil)
+        #expect(w.gradient?.scalars == [1, 2])
+    }
+}
