@@ -11,7 +11,8 @@ public enum VectorMath {
     /// e^x, lanewise. Inputs are clamped to [-87.3, 88], so tiny results are ~1e-38, not 0.
     @inlinable @inline(__always)
     public static func exp(_ input: Float8) -> Float8 {
-        let x = input.clamped(lowerBound: Float8(repeating: -87.3), upperBound: Float8(repeating: 88.0))
+        let low = Float8(repeating: -87.3), high = Float8(repeating: 88.0)
+        let x = input.replacing(with: low, where: input .< low).replacing(with: high, where: input .> high)
         // Round x * log2(e) to the nearest integer with the 1.5 * 2^23 trick; its low bits are n.
         let shifter = Float8(repeating: 12_582_912.0)
         let shifted = x * Float8(repeating: 1.442_695_040_888_963_4) + shifter
