@@ -31,6 +31,7 @@ public enum BLAS {
         _ c: UnsafeMutablePointer<Float>, leadingDimension ldc: Int
     ) {
         if rows == 0 || columns == 0 { return }
+        _ = Parallel.threadCount  // configures OpenBLAS's threads before its first use
         if depth == 0 {
             for row in 0..<rows { for column in 0..<columns { c[row * ldc + column] = beta == 0 ? 0 : c[row * ldc + column] * beta } }
             return
