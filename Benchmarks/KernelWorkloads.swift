@@ -75,4 +75,14 @@ enum KernelWorkloads {
         return PreparedWorkload(samplesPerRound: Double(elementCount), round: { _ = x.sum() },
                                 extraFields: bandwidthFields(bytes: Double(elementCount * 4)))
     }
+
+    static let smallOperations = BenchmarkWorkload(
+        name: "overhead-8k", summary: "1000 tracked x * y + y on [32, 256] (an LSTM-sized step): per-operation overhead"
+    ) {
+        let x = random([32, 256], seed: 9), y = random([32, 256], seed: 10)
+        y.requiresGradient = true
+        return PreparedWorkload(samplesPerRound: 1000, round: {
+            for _ in 0..<1000 { _ = x * y + y }
+        }, extraFields: { seconds in [("microseconds_per_operation", seconds / 2000 * 1e6)] })
+    }
 }

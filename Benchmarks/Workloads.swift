@@ -10,6 +10,7 @@ public enum BenchmarkCatalog {
         KernelWorkloads.exp16M,
         KernelWorkloads.gelu16M,
         KernelWorkloads.sum16M,
+        KernelWorkloads.smallOperations,
     ]
 
     /// The workload named `name`, if any.

@@ -130,6 +130,13 @@ extension Tensor {
         let input = storage.pointer + offset
         let output = UncheckedSendable(result.storage.pointer)
         let source = UncheckedSendable(input)
+        if isContiguous {
+            // The common case: one dense row, cut into chunks across threads.
+            Parallel.forEachRange(result.count) { range in
+                ElementwiseLoop.unaryRow(Op.self, source.value + range.lowerBound, 1, output.value + range.lowerBound, range.count)
+            }
+            return result
+        }
         ElementwiseLoop.forEachRow(shape: shape, strides: [strides, result.strides]) { offsets, innerStrides, length in
             ElementwiseLoop.unaryRow(Op.self, source.value + offsets[0], innerStrides[0], output.value + offsets[1], length)
         }
@@ -141,6 +148,16 @@ extension Tensor {
     public static func combineElements<Op: BinaryOperator>(_ a: Tensor, _ b: Tensor, _ op: Op.Type, operation: String) -> Tensor {
         let outputShape = a.shape == b.shape ? a.shape : Shape.broadcast(a.shape, b.shape, operation: operation)
         let result = Tensor.uninitialized(outputShape)
+        if a.shape == b.shape && a.isContiguous && b.isContiguous {
+            // The common case: two dense operands of one shape, cut into chunks across threads.
+            let pointers = UncheckedSendable((a.storage.pointer + a.offset, b.storage.pointer + b.offset, result.storage.pointer))
+            Parallel.forEachRange(result.count) { range in
+                let (pa, pb, po) = pointers.value
+                let start = range.lowerBound
+                ElementwiseLoop.binaryRow(Op.self, pa + start, 1, pb + start, 1, po + start, range.count)
+            }
+            return result
+        }
         let aStrides = Shape.broadcastStrides(shape: a.shape, strides: a.strides, to: outputShape)
         let bStrides = Shape.broadcastStrides(shape: b.shape, strides: b.strides, to: outputShape)
         let pointers = UncheckedSendable((a.storage.pointer + a.offset, b.storage.pointer + b.offset, result.storage.pointer))
