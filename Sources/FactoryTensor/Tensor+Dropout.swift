@@ -1,0 +1,94 @@
+// Inverted dropout: in training, each element is zeroed with probability p and the kept
+// ones are scaled by 1 / (1 - p), so inference needs no rescaling. The mask comes from a
+// `SeededGenerator` (same seed, same mask, whatever the thread count) and is generated in
+// fixed-size chunks on all threads. Not here: the `Dropout` module or dropout variants
+// (spatial/channel dropout, DropConnect, stochastic depth).
+
+extension Tensor {
+    /// Inverted dropout: zeroes each element with probability `probability` and scales the
+    /// rest by 1 / (1 - probability). The identity when `training` is false or the
+    /// probability is 0 (the generator is then not advanced).
+    ///
+    /// The gradient is `g * mask`, through the same mask. Each call advances `generator` by
+    /// one draw, so successive calls get different masks and one seed replays them all.
+    /// - Parameters:
+    ///   - probability: the chance that an element is zeroed, in [0, 1].
+    ///   - training: whether to drop at all.
+    ///   - generator: the random source for the mask.
+    public func dropout(probability: Float, training: Bool, generator: inout SeededGenerator) -> Tensor {
+        precondition(probability >= 0 && probability <= 1,
+                     "dropout: probability \(probability) is outside [0, 1] (input shape \(shape))")
+        if !training || probability == 0 { return self }
+        let mask = Tensor.dropoutMask(shape, probability: probability, generator: &generator)
+        let output = Tensor.combineElements(self, mask, MultiplyOperator.self, operation: "dropout")
+        return output.recordGradient("dropout", inputs: [self]) { gradient in
+            [Tensor.combineElements(gradient, mask, MultiplyOperator.self, operation: "dropout")]
+        }
+    }
+
+    /// A dropout mask of `shape`: each element is 0 with probability `probability`, else
+    /// 1 / (1 - probability). Advances `generator` by one draw.
+    /// - Parameters:
+    ///   - shape: the mask's shape.
+    ///   - probability: the chance that an element is 0, in [0, 1].
+    ///   - generator: the random source; the mask depends only on its state.
+    public static func dropoutMask(_ shape: [Int], probability: Float, generator: inout SeededGenerator) -> Tensor {
+        precondition(probability >= 0 && probability <= 1,
+                     "dropoutMask: probability \(probability) is outside [0, 1] (shape \(shape))")
+        let mask = Tensor.uninitialized(shape)
+        let count = mask.count
+        let base = generator.next()
+        if probability == 1 {
+            mask.storage.pointer.update(repeating: 0, count: count)
+            return mask
+        }
+        let keptValue = 1 / (1 - probability)
+        // An element is dropped when its 32 random bits fall below `threshold`.
+        let threshold = UInt32(Swift.min((Double(probability) * 4_294_967_296).rounded(), 4_294_967_295))
+        let chunkSize = DropoutKernels.chunkSize
+        let chunks = (count + chunkSize - 1) / chunkSize
+        let output = UncheckedSendable(mask.storage.pointer)
+        Parallel.forEachRange(chunks, costPerItem: chunkSize * 2) { range in
+            for chunk in range {
+                let start = chunk * chunkSize
+                DropoutKernels.fillChunk(
+                    output.value + start, count: Swift.min(chunkSize, count - start),
+                    seed: DropoutKernels.chunkSeed(base: base, chunk: chunk), threshold: threshold, keptValue: keptValue)
+            }
+        }
+        return mask
+    }
+}
+
+/// Mask generation: one independent generator per fixed-size chunk, so the mask does not
+/// depend on how chunks are spread over threads.
+enum DropoutKernels {
+    /// Elements per chunk (each chunk gets its own generator).
+    static let chunkSize = 1 << 14
+
+    /// A well-mixed seed for chunk `chunk` of a mask whose draw was `base` (SplitMix64's
+    /// finaliser, so neighbouring chunks' seeds share no structure).
+    @inline(__always)
+    static func chunkSeed(base: UInt64, chunk: Int) -> UInt64 {
+        var z = base &+ UInt64(chunk) &* 0xD1B5_4A32_D192_ED03
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
+    }
+
+    /// Writes `count` mask values (0 or `keptValue`), two per 64 random bits.
+    @inline(__always)
+    static func fillChunk(_ output: UnsafeMutablePointer<Float>, count: Int, seed: UInt64, threshold: UInt32, keptValue: Float) {
+        var generator = SeededGenerator(seed: seed)
+        var index = 0
+        while index + 2 <= count {
+            let bits = generator.next()
+            output[index] = UInt32(truncatingIfNeeded: bits) < threshold ? 0 : keptValue
+            output[index + 1] = UInt32(truncatingIfNeeded: bits >> 32) < threshold ? 0 : keptValue
+            index += 2
+        }
+        if index < count {
+            output[index] = UInt32(truncatingIfNeeded: generator.next()) < threshold ? 0 : keptValue
+        }
+    }
+}

@@ -1,0 +1,249 @@
+// Layer normalisation over the trailing axes (as PyTorch's `layer_norm`: biased variance,
+// optional elementwise weight and bias), as one fused forward kernel that saves each row's
+// mean and inverse standard deviation, and one fused backward kernel for input, weight and
+// bias. Rows are threaded; weight and bias gradients are summed per thread, then combined.
+// Not here: the `LayerNorm` module (parameters, checkpoint keys) or RMS norm.
+
+import Foundation
+
+extension Tensor {
+    /// Normalises over the trailing axes `normalizedShape` to zero mean and unit (biased)
+    /// variance, then applies `weight * x + bias`.
+    ///
+    /// BERT uses `normalizedShape: [hidden]` with `epsilon: 1e-12`.
+    /// - Parameters:
+    ///   - normalizedShape: the trailing part of `shape` each normalised row covers.
+    ///   - weight: a per-element scale of shape `normalizedShape`, or `nil` for 1.
+    ///   - bias: a per-element shift of shape `normalizedShape`, or `nil` for 0.
+    ///   - epsilon: added to the variance before the square root.
+    public func layerNorm(
+        normalizedShape: [Int], weight: Tensor? = nil, bias: Tensor? = nil, epsilon: Float = 1e-5
+    ) -> Tensor {
+        precondition(!normalizedShape.isEmpty && normalizedShape.count <= rank
+                     && Array(shape.suffix(normalizedShape.count)) == normalizedShape,
+                     "layerNorm: normalized shape \(normalizedShape) is not a trailing part of input shape \(shape)")
+        if let weight {
+            precondition(weight.shape == normalizedShape,
+                         "layerNorm: weight shape \(weight.shape) differs from normalized shape \(normalizedShape)")
+        }
+        if let bias {
+            precondition(bias.shape == normalizedShape,
+                         "layerNorm: bias shape \(bias.shape) differs from normalized shape \(normalizedShape)")
+        }
+        let width = Shape.count(normalizedShape)
+        let rows = width == 0 ? 0 : count / width
+        let (source, weightSource, biasSource) = withoutGradients { (contiguous(), weight?.contiguous(), bias?.contiguous()) }
+        let output = Tensor.uninitialized(shape)
+        var means = [Float](repeating: 0, count: rows)
+        var inverseDeviations = [Float](repeating: 0, count: rows)
+        let ones = weightSource == nil ? [Float](repeating: 1, count: width) : []
+        let zeros = biasSource == nil ? [Float](repeating: 0, count: width) : []
+        means.withUnsafeMutableBufferPointer { meanBuffer in
+            inverseDeviations.withUnsafeMutableBufferPointer { inverseBuffer in
+                ones.withUnsafeBufferPointer { onesBuffer in
+                    zeros.withUnsafeBufferPointer { zerosBuffer in
+                        LayerNormKernels.forward(
+                            source.storage.pointer + source.offset,
+                            weight: weightSource.map { UnsafePointer($0.storage.pointer + $0.offset) } ?? onesBuffer.baseAddress,
+                            bias: biasSource.map { UnsafePointer($0.storage.pointer + $0.offset) } ?? zerosBuffer.baseAddress,
+                            into: output.storage.pointer, means: meanBuffer.baseAddress, inverseDeviations: inverseBuffer.baseAddress,
+                            rows: rows, width: width, epsilon: epsilon)
+                    }
+                }
+            }
+        }
+
+        let inputs = [self] + [weight, bias].compactMap { $0 }
+        let shape = self.shape
+        let savedMeans = means, savedInverseDeviations = inverseDeviations
+        return output.recordGradient("layerNorm", inputs: inputs) { [self] gradient in
+            let g = gradient.contiguous()
+            let wantsInput = requiresGradient
+            let wantsWeight = weight?.requiresGradient ?? false
+            let wantsBias = bias?.requiresGradient ?? false
+            let inputGradient = wantsInput ? Tensor.uninitialized(shape) : nil
+            // [weight gradient | bias gradient], each `width` long.
+            let parameterGradients = (wantsWeight || wantsBias) ? Tensor.zeros([2, width]) : nil
+            let onesForBackward = weightSource == nil ? [Float](repeating: 1, count: width) : []
+            onesForBackward.withUnsafeBufferPointer { onesBuffer in
+                LayerNormKernels.backward(
+                    input: source.storage.pointer + source.offset, gradient: g.storage.pointer + g.offset,
+                    weight: weightSource.map { UnsafePointer($0.storage.pointer + $0.offset) } ?? onesBuffer.baseAddress,
+                    means: savedMeans, inverseDeviations: savedInverseDeviations,
+                    inputGradient: inputGradient?.storage.pointer, parameterGradients: parameterGradients?.storage.pointer,
+                    rows: rows, width: width)
+            }
+            var results: [Tensor?] = [inputGradient]
+            if weight != nil { results.append(wantsWeight ? parameterGradients!.selecting(axis: 0, index: 0).reshaped(normalizedShape) : nil) }
+            if bias != nil { results.append(wantsBias ? parameterGradients!.selecting(axis: 0, index: 1).reshaped(normalizedShape) : nil) }
+            return results
+        }
+    }
+}
+
+/// Fused row kernels for layer normalisation.
+enum LayerNormKernels {
+    /// y = (x - mean) * inverseDeviation * weight + bias per row of `width`, saving each
+    /// row's mean and 1 / sqrt(biased variance + epsilon).
+    static func forward(
+        _ x: UnsafePointer<Float>, weight: UnsafePointer<Float>?, bias: UnsafePointer<Float>?,
+        into y: UnsafeMutablePointer<Float>, means: UnsafeMutablePointer<Float>?, inverseDeviations: UnsafeMutablePointer<Float>?,
+        rows: Int, width: Int, epsilon: Float
+    ) {
+        guard rows > 0, let weight, let bias, let means, let inverseDeviations else { return }
+        let pointers = UncheckedSendable((x, weight, bias, y, means, inverseDeviations))
+        Parallel.forEachRange(rows, costPerItem: width * 4) { range in
+            let (x, weight, bias, y, means, inverseDeviations) = pointers.value
+            for row in range {
+                let xRow = x + row * width, yRow = y + row * width
+                let mean = ReductionKernels.rowSum(xRow, width) / Float(width)
+                let variance = centeredSquareSum(xRow, mean: mean, width) / Float(width)
+                let inverseDeviation = 1 / (variance + epsilon).squareRoot()
+                means[row] = mean
+                inverseDeviations[row] = inverseDeviation
+                let vectorMean = Float8(repeating: mean), vectorInverse = Float8(repeating: inverseDeviation)
+                var index = 0
+                while index + 8 <= width {
+                    let normalized = (load(xRow + index) - vectorMean) * vectorInverse
+                    store(normalized * load(weight + index) + load(bias + index), yRow + index)
+                    index += 8
+                }
+                while index < width {
+                    yRow[index] = (xRow[index] - mean) * inverseDeviation * weight[index] + bias[index]
+                    index += 1
+                }
+            }
+        }
+    }
+
+    /// With x̂ = (x - mean) * r and ĝ = g * weight:
+    /// dx = r * (ĝ - mean(ĝ) - x̂ * mean(ĝ * x̂)), dweight = Σ_rows g * x̂, dbias = Σ_rows g.
+    /// `parameterGradients` (2 * width floats, zeroed) receives [dweight | dbias].
+    static func backward(
+        input x: UnsafePointer<Float>, gradient g: UnsafePointer<Float>, weight: UnsafePointer<Float>?,
+        means: [Float], inverseDeviations: [Float],
+        inputGradient dx: UnsafeMutablePointer<Float>?, parameterGradients: UnsafeMutablePointer<Float>?,
+        rows: Int, width: Int
+    ) {
+        guard rows > 0, let weight else { return }
+        // Weight and bias gradients are sums over rows: each part of the rows (one per
+        // thread) accumulates its own partial sums, added together at the end.
+        let parts = rows * width * 6 >= Parallel.elementThreshold ? Swift.min(Parallel.threadCount, rows) : 1
+        let partials = UnsafeMutablePointer<Float>.allocate(capacity: parts * 2 * width)
+        defer { partials.deallocate() }
+        partials.initialize(repeating: 0, count: parts * 2 * width)
+        let accumulate = parameterGradients != nil
+        means.withUnsafeBufferPointer { meanBuffer in
+            inverseDeviations.withUnsafeBufferPointer { inverseBuffer in
+                let pointers = UncheckedSendable((x, g, weight, meanBuffer.baseAddress!, inverseBuffer.baseAddress!, dx, partials))
+                Parallel.forEachRange(parts, costPerItem: Parallel.elementThreshold) { partRange in
+                    let (x, g, weight, means, inverseDeviations, dx, partials) = pointers.value
+                    for part in partRange {
+                        let weightPartial = partials + part * 2 * width, biasPartial = weightPartial + width
+                        for row in (rows * part / parts)..<(rows * (part + 1) / parts) {
+                            backwardRow(
+                                x + row * width, g + row * width, weight, mean: means[row], inverseDeviation: inverseDeviations[row],
+                                dx: dx.map { $0 + row * width }, weightPartial: accumulate ? weightPartial : nil,
+                                biasPartial: biasPartial, width: width)
+                        }
+                    }
+                }
+            }
+        }
+        if let parameterGradients {
+            for part in 0..<parts {
+                let partial = partials + part * 2 * width
+                for index in 0..<(2 * width) { parameterGradients[index] += partial[index] }
+            }
+        }
+    }
+
+    @inline(__always)
+    static func backwardRow(
+        _ x: UnsafePointer<Float>, _ g: UnsafePointer<Float>, _ weight: UnsafePointer<Float>,
+        mean: Float, inverseDeviation: Float, dx: UnsafeMutablePointer<Float>?,
+        weightPartial: UnsafeMutablePointer<Float>?, biasPartial: UnsafeMutablePointer<Float>, width: Int
+    ) {
+        let vectorMean = Float8(repeating: mean), vectorInverse = Float8(repeating: inverseDeviation)
+        var vectorSum = Float8(), vectorDot = Float8()
+        var index = 0
+        if let weightPartial {
+            while index + 8 <= width {
+                let normalized = (load(x + index) - vectorMean) * vectorInverse
+                let gradient = load(g + index)
+                let scaled = gradient * load(weight + index)
+                vectorSum += scaled
+                vectorDot += scaled * normalized
+                store(load(weightPartial + index) + gradient * normalized, weightPartial + index)
+                store(load(biasPartial + index) + gradient, biasPartial + index)
+                index += 8
+            }
+        } else {
+            while index + 8 <= width {
+                let normalized = (load(x + index) - vectorMean) * vectorInverse
+                let scaled = load(g + index) * load(weight + index)
+                vectorSum += scaled
+                vectorDot += scaled * normalized
+                index += 8
+            }
+        }
+        var sum = vectorSum.sum(), dot = vectorDot.sum()
+        while index < width {
+            let normalized = (x[index] - mean) * inverseDeviation
+            let scaled = g[index] * weight[index]
+            sum += scaled
+            dot += scaled * normalized
+            if let weightPartial {
+                weightPartial[index] += g[index] * normalized
+                biasPartial[index] += g[index]
+            }
+            index += 1
+        }
+        guard let dx else { return }
+        let meanScaled = sum / Float(width), meanDot = dot / Float(width)
+        let vectorMeanScaled = Float8(repeating: meanScaled), vectorMeanDot = Float8(repeating: meanDot)
+        index = 0
+        while index + 8 <= width {
+            let normalized = (load(x + index) - vectorMean) * vectorInverse
+            let scaled = load(g + index) * load(weight + index)
+            store(vectorInverse * (scaled - vectorMeanScaled - normalized * vectorMeanDot), dx + index)
+            index += 8
+        }
+        while index < width {
+            let normalized = (x[index] - mean) * inverseDeviation
+            dx[index] = inverseDeviation * (g[index] * weight[index] - meanScaled - normalized * meanDot)
+            index += 1
+        }
+    }
+
+    /// Σ (x - mean)², vectorised.
+    @inline(__always)
+    static func centeredSquareSum(_ x: UnsafePointer<Float>, mean: Float, _ count: Int) -> Float {
+        let vectorMean = Float8(repeating: mean)
+        var accumulator = Float8()
+        var index = 0
+        while index + 8 <= count {
+            let centered = load(x + index) - vectorMean
+            accumulator += centered * centered
+            index += 8
+        }
+        var total = accumulator.sum()
+        while index < count { let centered = x[index] - mean; total += centered * centered; index += 1 }
+        return total
+    }
+
+    @inline(__always)
+    static func load(_ pointer: UnsafePointer<Float>) -> Float8 {
+        UnsafeRawPointer(pointer).loadUnaligned(as: Float8.self)
+    }
+
+    @inline(__always)
+    static func load(_ pointer: UnsafeMutablePointer<Float>) -> Float8 {
+        UnsafeRawPointer(pointer).loadUnaligned(as: Float8.self)
+    }
+
+    @inline(__always)
+    static func store(_ value: Float8, _ pointer: UnsafeMutablePointer<Float>) {
+        UnsafeMutableRawPointer(pointer).storeBytes(of: value, as: Float8.self)
+    }
+}
