@@ -43,6 +43,10 @@ extension Tensor {
 
     /// Attaches the backward rule of `operation` to `self` (a fresh result) when any input
     /// requires gradients and recording is enabled. Returns `self`.
+    ///
+    /// The closure must not capture `self` (that is a reference cycle: the result would own
+    /// a closure that owns the result). Capture `self.detached()` when the backward needs
+    /// the output's values.
     @discardableResult
     func recordGradient(
         _ operation: String, inputs: [Tensor], backward: @escaping (Tensor) -> [Tensor?]

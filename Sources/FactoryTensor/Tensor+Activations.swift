@@ -25,17 +25,17 @@ extension Tensor {
 
     /// Hyperbolic tangent.
     public func tanh() -> Tensor {
-        let result = mapElements(TanhOperator.self)
+        let result = mapElements(TanhOperator.self), output = result.detached()
         return result.recordGradient("tanh", inputs: [self]) { g in
-            [Tensor.combineElements(result, g, TanhBackward.self, operation: "tanh")]
+            [Tensor.combineElements(output, g, TanhBackward.self, operation: "tanh")]
         }
     }
 
     /// The logistic sigmoid 1 / (1 + e^-x).
     public func sigmoid() -> Tensor {
-        let result = mapElements(SigmoidOperator.self)
+        let result = mapElements(SigmoidOperator.self), output = result.detached()
         return result.recordGradient("sigmoid", inputs: [self]) { g in
-            [Tensor.combineElements(result, g, SigmoidBackward.self, operation: "sigmoid")]
+            [Tensor.combineElements(output, g, SigmoidBackward.self, operation: "sigmoid")]
         }
     }
 

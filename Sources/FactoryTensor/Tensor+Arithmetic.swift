@@ -47,9 +47,10 @@ extension Tensor {
     /// `self` raised to `exponent`, elementwise (broadcast).
     public func pow(_ exponent: Tensor) -> Tensor {
         let result = Tensor.combineElements(self, exponent, PowerOperator.self, operation: "pow")
+        let output = result.detached()  // not `result`: the closure it owns must not hold it
         return result.recordGradient("pow", inputs: [self, exponent]) { [self] g in
             [requiresGradient ? g * exponent * self.pow(exponent - 1) : nil,
-             exponent.requiresGradient ? g * result * self.log() : nil]
+             exponent.requiresGradient ? g * output * self.log() : nil]
         }
     }
 
@@ -88,8 +89,9 @@ extension Tensor {
         let result = Tensor.combineElements(
             Tensor.combineElements(self, bounds.sliced(axis: 0, 0..<1).reshapedView([]), MaximumOperator.self, operation: "clamp"),
             bounds.sliced(axis: 0, 1..<2).reshapedView([]), MinimumOperator.self, operation: "clamp")
+        let output = result.detached()
         return result.recordGradient("clamp", inputs: [self]) { [self] g in
-            let inside = Tensor.combineElements(self, result, EqualOperator.self, operation: "clamp")
+            let inside = Tensor.combineElements(self, output, EqualOperator.self, operation: "clamp")
             return [g * inside]
         }
     }
@@ -120,8 +122,8 @@ extension Tensor {
 
     /// e^x.
     public func exp() -> Tensor {
-        let result = mapElements(ExpOperator.self)
-        return result.recordGradient("exp", inputs: [self]) { g in [g * result] }
+        let result = mapElements(ExpOperator.self), output = result.detached()
+        return result.recordGradient("exp", inputs: [self]) { g in [g * output] }
     }
 
     /// Natural logarithm.
@@ -131,14 +133,14 @@ extension Tensor {
 
     /// Square root.
     public func squareRoot() -> Tensor {
-        let result = mapElements(SquareRootOperator.self)
-        return result.recordGradient("sqrt", inputs: [self]) { g in [g * 0.5 / result] }
+        let result = mapElements(SquareRootOperator.self), output = result.detached()
+        return result.recordGradient("sqrt", inputs: [self]) { g in [g * 0.5 / output] }
     }
 
     /// 1 / sqrt(x).
     public func reciprocalSquareRoot() -> Tensor {
-        let result = mapElements(ReciprocalSquareRootOperator.self)
-        return result.recordGradient("rsqrt", inputs: [self]) { g in [g * -0.5 * result * result * result] }
+        let result = mapElements(ReciprocalSquareRootOperator.self), output = result.detached()
+        return result.recordGradient("rsqrt", inputs: [self]) { g in [g * -0.5 * output * output * output] }
     }
 
     /// |x|; the gradient at 0 is 0 (as PyTorch).

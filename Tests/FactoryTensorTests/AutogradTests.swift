@@ -67,4 +67,28 @@ import Testing
         #expect(x.gradient == nil)
         #expect(w.gradient?.scalars == [1, 2])
     }
+
+    @Test func recordedResultsAreFreedWhenTheCallerDropsThem() {
+        // A backward closure that captured its own result would keep the graph alive forever.
+        let operations: [(String, (Tensor) -> Tensor)] = [
+            ("exp", { $0.exp() }), ("sqrt", { $0.squareRoot() }), ("rsqrt", { $0.reciprocalSquareRoot() }),
+            ("pow", { $0.pow(Tensor(scalar: 1.5)) }), ("clamp", { $0.clamped(min: 0.2, max: 0.8) }),
+            ("tanh", { $0.tanh() }), ("sigmoid", { $0.sigmoid() }), ("gelu", { $0.gelu() }),
+            ("softmax", { $0.softmax(axis: -1) }), ("logSoftmax", { $0.logSoftmax(axis: -1) }),
+            ("layerNorm", { $0.layerNorm(normalizedShape: [4]) }),
+            ("lstmCell", { Tensor.lstmCell(gates: $0.reshaped([1, 8]), cellState: $0.sliced(axis: 0, 0..<1).sliced(axis: 1, 0..<2)).hidden }),
+            ("sum", { $0.sum() }), ("max", { $0.max(axis: 1).values }), ("matmul", { $0.matmul($0.transposed()) }),
+        ]
+        for (name, operation) in operations {
+            let x = TestData.uniform([2, 4], in: 0.1...0.9, seed: 5)
+            x.requiresGradient = true
+            weak var weakResult: Tensor?
+            do {
+                let result = operation(x)
+                weakResult = result
+                #expect(result.requiresGradient, "\(name)")
+            }
+            #expect(weakResult == nil, "\(name): the result outlived its last reference")
+        }
+    }
 }
