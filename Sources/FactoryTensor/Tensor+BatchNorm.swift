@@ -375,19 +375,4 @@ enum BatchNormKernels {
             for index in 0..<size { totals[index] += partials[part * size + index] }
         }
     }
-
-    @inline(__always)
-    static func load(_ pointer: UnsafeMutablePointer<Float>) -> Float8 {
-        UnsafeRawPointer(pointer).loadUnaligned(as: Float8.self)
-    }
-
-    @inline(__always)
-    static func load(_ pointer: UnsafePointer<Float>) -> Float8 {
-        UnsafeRawPointer(pointer).loadUnaligned(as: Float8.self)
-    }
-
-    @inline(__always)
-    static func store(_ value: Float8, _ pointer: UnsafeMutablePointer<Float>) {
-        UnsafeMutableRawPointer(pointer).storeBytes(of: value, as: Float8.self)
-    }
 }

@@ -134,19 +134,4 @@ enum LSTMCellKernels {
             }
         }
     }
-
-    @inline(__always)
-    private static func load(_ pointer: UnsafePointer<Float>) -> Float8 {
-        UnsafeRawPointer(pointer).loadUnaligned(as: Float8.self)
-    }
-
-    @inline(__always)
-    private static func load(_ pointer: UnsafeMutablePointer<Float>) -> Float8 {
-        UnsafeRawPointer(pointer).loadUnaligned(as: Float8.self)
-    }
-
-    @inline(__always)
-    private static func store(_ value: Float8, _ pointer: UnsafeMutablePointer<Float>) {
-        UnsafeMutableRawPointer(pointer).storeBytes(of: value, as: Float8.self)
-    }
 }

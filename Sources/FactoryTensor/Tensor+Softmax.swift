@@ -298,19 +298,4 @@ enum SoftmaxKernels {
             }
         }
     }
-
-    @inline(__always)
-    static func load(_ pointer: UnsafePointer<Float>) -> Float8 {
-        UnsafeRawPointer(pointer).loadUnaligned(as: Float8.self)
-    }
-
-    @inline(__always)
-    static func load(_ pointer: UnsafeMutablePointer<Float>) -> Float8 {
-        UnsafeRawPointer(pointer).loadUnaligned(as: Float8.self)
-    }
-
-    @inline(__always)
-    static func store(_ value: Float8, _ pointer: UnsafeMutablePointer<Float>) {
-        UnsafeMutableRawPointer(pointer).storeBytes(of: value, as: Float8.self)
-    }
 }
