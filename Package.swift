@@ -34,10 +34,13 @@ let package = Package(
             name: "CSoxr", path: "Sources/CSoxr", pkgConfig: "soxr",
             providers: [.apt(["libsoxr-dev"])]),
 
+        // C wrappers that give libpng and libjpeg error handling (setjmp) Swift cannot do.
+        .target(name: "CImageCodecs", dependencies: ["CPNG", "CJPEG"], path: "Sources/CImageCodecs"),
+
         .target(name: "FactoryTensor", dependencies: ["CBLAS"]),
         .target(
             name: "FactoryIO",
-            dependencies: ["FactoryTensor", "CPNG", "CJPEG", "CSndFile", "CSoxr", "ZIPFoundation"]),
+            dependencies: ["FactoryTensor", "CImageCodecs", "CPNG", "CJPEG", "CSndFile", "CSoxr", "ZIPFoundation"]),
         .target(name: "FactoryModels", dependencies: ["FactoryTensor", "FactoryIO", "ZIPFoundation"]),
         .target(
             name: "FactoryBenchmarks", dependencies: ["FactoryTensor", "CBLAS"],

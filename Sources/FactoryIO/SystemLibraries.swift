@@ -2,6 +2,7 @@
 // reported by `factory --version`. The readers and writers themselves come with the
 // formats issue; this file only proves the system-library targets link.
 
+import CImageCodecs
 import CPNG
 import CSndFile
 
@@ -10,6 +11,11 @@ public enum SystemLibraries {
     /// libpng's version string, e.g. "1.6.39".
     public static var libpngVersion: String {
         String(cString: png_get_libpng_ver(nil))
+    }
+
+    /// The libpng version the image codecs were compiled against (headers), e.g. "1.6.39".
+    public static var libpngHeaderVersion: String {
+        String(cString: factory_image_codecs_png_version())
     }
 
     /// libsndfile's version string, e.g. "libsndfile-1.2.0".

@@ -10,3 +10,7 @@ import Testing
 @Test func libsndfileReportsItsVersion() {
     #expect(SystemLibraries.libsndfileVersion.hasPrefix("libsndfile-1."))
 }
+
+@Test func imageCodecsWereCompiledAgainstTheLinkedLibpng() {
+    #expect(SystemLibraries.libpngHeaderVersion == SystemLibraries.libpngVersion)
+}
