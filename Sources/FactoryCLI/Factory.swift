@@ -11,8 +11,9 @@ struct Factory: AsyncParsableCommand {
         discussion: """
             Pretrained backbones are fine-tuned into task models by task plugins (sentiment,
             translation, image classification, defect detection, speaker adaptation, medical
-            records). Run `factory bench` to measure the compute kernels on this machine.
+            records). Run `factory models list` to see the pretrained backbones and
+            `factory bench` to measure the compute kernels on this machine.
             """,
         version: "factory \(FactoryVersion.current)",
-        subcommands: [BenchCommand.self, VersionCommand.self])
+        subcommands: [BenchCommand.self, ModelsCommand.self, VersionCommand.self])
 }
