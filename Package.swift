@@ -54,7 +54,7 @@ let package = Package(
 
         .target(name: "TestSupport", dependencies: ["FactoryTensor"], path: "Tests/TestSupport"),
         .testTarget(name: "FactoryTensorTests", dependencies: ["FactoryTensor", "TestSupport"]),
-        .testTarget(name: "FactoryIOTests", dependencies: ["FactoryIO", "TestSupport"]),
+        .testTarget(name: "FactoryIOTests", dependencies: ["FactoryIO", "TestSupport"], exclude: ["Fixtures"]),
         .testTarget(name: "FactoryModelsTests", dependencies: ["FactoryModels", "TestSupport"]),
         .testTarget(name: "FactoryCLITests"),
     ]

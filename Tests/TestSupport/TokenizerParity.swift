@@ -6,8 +6,8 @@
 // int64 tensors (8-byte header length, JSON header, raw data); it is NOT the library's
 // safetensors reader.
 //
-// The real MiniLM tokenizer.json is not committed; tests find it through the environment
-// variable FACTORY_MINILM_TOKENIZER (the path of the file).
+// The real MiniLM tokenizer.json is not committed; the tests install it through the model
+// store.
 
 import Foundation
 
@@ -21,17 +21,6 @@ public struct ParityFixtureError: Error, CustomStringConvertible {
 
 /// Checks a tokenizer against the MiniLM parity fixtures.
 public enum TokenizerParity {
-    /// The environment variable holding the path of the real MiniLM tokenizer.json.
-    public static let tokenizerEnvironmentVariable = "FACTORY_MINILM_TOKENIZER"
-
-    /// The real MiniLM tokenizer.json, when FACTORY_MINILM_TOKENIZER names an existing file.
-    public static var minilmTokenizerURL: URL? {
-        guard let path = ProcessInfo.processInfo.environment[tokenizerEnvironmentVariable], !path.isEmpty,
-            FileManager.default.fileExists(atPath: path)
-        else { return nil }
-        return URL(fileURLWithPath: path)
-    }
-
     /// `<repository root>/../shared/fixtures/parity`.
     public static var parityFixturesDirectory: URL {
         URL(fileURLWithPath: #filePath)

@@ -1,11 +1,10 @@
 // MiniLM tokenizer parity: our Tokenizer on the real MiniLM tokenizer.json must give the
 // exact ids of the Python `tokenizers` library for the 15 hard cases and the padded batch
-// of minilm.safetensors (shared parity fixtures). The real file is not committed: set
-// FACTORY_MINILM_TOKENIZER to its path. Without it these tests are reported as skipped,
-// never as passed (the `.enabled(if:)` trait below).
+// of minilm.safetensors (shared parity fixtures). The real file is installed through the
+// model store (`minilm-l6`), as a user gets it.
 
 import Foundation
-import FactoryIO
+import FactoryModels
 import Testing
 import TestSupport
 
@@ -34,17 +33,17 @@ public enum MiniLMTokenizerParity {
     }
 }
 
-// Enabled only when FACTORY_MINILM_TOKENIZER names the real MiniLM tokenizer.json; without
-// it the tests show as skipped (not passed). The integration wires in the model store's file.
-@Suite(
-    "MiniLM tokenizer parity",
-    .enabled(if: TokenizerParity.minilmTokenizerURL != nil, "set FACTORY_MINILM_TOKENIZER to the MiniLM tokenizer.json"))
+@Suite("MiniLM tokenizer parity")
 struct MiniLMTokenizerParityTests {
+    static func tokenizerURL() throws -> URL {
+        try InstalledBackbones.folder("minilm-l6").appendingPathComponent("tokenizer.json")
+    }
+
     @Test func fifteenHardCasesMatchTheLibrary() throws {
-        try MiniLMTokenizerParity.checkCases(tokenizerURL: try #require(TokenizerParity.minilmTokenizerURL))
+        try MiniLMTokenizerParity.checkCases(tokenizerURL: Self.tokenizerURL())
     }
 
     @Test func paddedBatchMatchesTheSafetensorsFixture() throws {
-        try MiniLMTokenizerParity.checkPaddedBatch(tokenizerURL: try #require(TokenizerParity.minilmTokenizerURL))
+        try MiniLMTokenizerParity.checkPaddedBatch(tokenizerURL: Self.tokenizerURL())
     }
 }
