@@ -1,0 +1,137 @@
+// SafetensorsWriter: writes Float32 tensors to a .safetensors file, atomically (a temporary file
+// in the same folder, synced, then renamed over the target), so a crash never leaves a half-
+// written checkpoint. The header is padded with spaces to a multiple of 8 bytes so that the
+// data area is aligned, as the format requires. It does not read (see SafetensorsFile.swift)
+// and writes only F32.
+
+import FactoryTensor
+import Foundation
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// Writes safetensors files.
+public enum SafetensorsWriter {
+    /// Writes `tensors` in the given order as F32, with `metadata` as `__metadata__`.
+    /// - Parameters:
+    ///   - tensors: Names and tensors; names must be unique, non-empty and not `__metadata__`.
+    ///   - metadata: Free-form strings stored in the header (e.g. `["format": "pt"]`).
+    ///   - url: The file to create or replace.
+    /// - Throws: `SafetensorsError.invalidTensorName` or `.cannotWrite`; the target is untouched on failure.
+    public static func write(_ tensors: [(name: String, tensor: Tensor)], metadata: [String: String] = [:], to url: URL) throws {
+        let path = url.path
+        var seen = Set<String>()
+        for (name, _) in tensors {
+            if name.isEmpty { throw SafetensorsError.invalidTensorName(path: path, name: name, reason: "the name is empty") }
+            if name == "__metadata__" { throw SafetensorsError.invalidTensorName(path: path, name: name, reason: "the name is reserved") }
+            if !seen.insert(name).inserted {
+                throw SafetensorsError.invalidTensorName(path: path, name: name, reason: "two tensors have this name")
+            }
+        }
+        let header = headerBytes(tensors, metadata: metadata)
+        try TensorFileAtomicWriter.write(to: url) { handle in
+            var length = UInt64(header.count).littleEndian
+            try handle.write(contentsOf: Data(bytes: &length, count: 8))
+            try handle.write(contentsOf: header)
+            for (_, tensor) in tensors {
+                try tensor.withContiguousElements { elements in
+                    guard let base = elements.baseAddress, !elements.isEmpty else { return }
+                    #if _endian(big)
+                    let swapped = elements.map { $0.bitPattern.littleEndian }
+                    try swapped.withUnsafeBytes { try handle.write(contentsOf: Data($0)) }
+                    #else
+                    let chunkElements = 1 << 22
+                    var start = 0
+                    while start < elements.count {
+                        let count = min(chunkElements, elements.count - start)
+                        try handle.write(contentsOf: Data(bytesNoCopy: UnsafeMutableRawPointer(mutating: base + start),
+                                                          count: count * 4, deallocator: .none))
+                        start += count
+                    }
+                    #endif
+                }
+            }
+        }
+    }
+
+    /// Writes `tensors` sorted by name (the order the reference implementation uses for dicts).
+    public static func write(_ tensors: [String: Tensor], metadata: [String: String] = [:], to url: URL) throws {
+        try write(tensors.sorted { $0.key < $1.key }.map { (name: $0.key, tensor: $0.value) }, metadata: metadata, to: url)
+    }
+
+    /// The JSON header, padded with spaces to a multiple of 8 bytes.
+    static func headerBytes(_ tensors: [(name: String, tensor: Tensor)], metadata: [String: String]) -> Data {
+        var parts: [String] = []
+        if !metadata.isEmpty {
+            let items = metadata.sorted { $0.key < $1.key }.map { "\(jsonString($0.key)):\(jsonString($0.value))" }
+            parts.append("\"__metadata__\":{\(items.joined(separator: ","))}")
+        }
+        var offset = 0
+        for (name, tensor) in tensors {
+            let byteCount = tensor.count * 4
+            let shape = tensor.shape.map(String.init).joined(separator: ",")
+            parts.append("\(jsonString(name)):{\"dtype\":\"F32\",\"shape\":[\(shape)],\"data_offsets\":[\(offset),\(offset + byteCount)]}")
+            offset += byteCount
+        }
+        var text = Array("{\(parts.joined(separator: ","))}".utf8)
+        while text.count % 8 != 0 { text.append(UInt8(ascii: " ")) }
+        return Data(text)
+    }
+
+    /// `text` as a JSON string literal.
+    static func jsonString(_ text: String) -> String {
+        var result = "\""
+        for scalar in text.unicodeScalars {
+            switch scalar {
+            case "\"": result += "\\\""
+            case "\\": result += "\\\\"
+            case "\n": result += "\\n"
+            case "\r": result += "\\r"
+            case "\t": result += "\\t"
+            default:
+                if scalar.value < 0x20 {
+                    result += String(format: "\\u%04x", scalar.value)
+                } else {
+                    result.unicodeScalars.append(scalar)
+                }
+            }
+        }
+        return result + "\""
+    }
+}
+
+/// Writes a file through a temporary file in the same folder and a rename.
+enum TensorFileAtomicWriter {
+    /// Creates a temporary file beside `url`, lets `body` fill it, syncs it and renames it to `url`.
+    /// On any failure the temporary file is removed and `url` is left as it was.
+    static func write(to url: URL, _ body: (FileHandle) throws -> Void) throws {
+        let path = url.path
+        let folder = url.deletingLastPathComponent()
+        let temporary = folder.appendingPathComponent(".\(url.lastPathComponent).\(UUID().uuidString).tmp")
+        guard FileManager.default.createFile(atPath: temporary.path, contents: nil) else {
+            throw SafetensorsError.cannotWrite(path: path, reason: "cannot create a temporary file in \(folder.path)")
+        }
+        do {
+            let handle = try FileHandle(forWritingTo: temporary)
+            do {
+                try body(handle)
+                try handle.synchronize()
+                try handle.close()
+            } catch {
+                try? handle.close()
+                throw error
+            }
+            guard rename(temporary.path, path) == 0 else {
+                throw SafetensorsError.cannotWrite(path: path, reason: String(cString: strerror(errno)))
+            }
+        } catch let error as SafetensorsError {
+            try? FileManager.default.removeItem(at: temporary)
+            throw error
+        } catch {
+            try? FileManager.default.removeItem(at: temporary)
+            throw SafetensorsError.cannotWrite(path: path, reason: "\(error)")
+        }
+    }
+}
