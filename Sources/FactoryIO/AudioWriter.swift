@@ -53,7 +53,7 @@ extension AudioFile {
                 path: url.path,
                 reason: "\(samples.count) samples do not divide into frames of \(channelCount) channels")
         }
-        let temporary = MediaFileAccess.temporarySibling(of: url)
+        let temporary = AtomicFile.temporarySibling(of: url)
         var info = SF_INFO()
         info.samplerate = Int32(sampleRate)
         info.channels = Int32(channelCount)
@@ -81,8 +81,10 @@ extension AudioFile {
             try? FileManager.default.removeItem(at: temporary)
             throw .writeFailed(path: url.path, reason: "libsndfile wrote \(written) of \(frames) frames (\(writeError))")
         }
-        if let failure = MediaFileAccess.replace(url, with: temporary) {
-            throw .writeFailed(path: url.path, reason: failure.reason)
+        do {
+            try AtomicFile.replace(url, with: temporary)
+        } catch {
+            throw .writeFailed(path: url.path, reason: error.reason)
         }
     }
 }

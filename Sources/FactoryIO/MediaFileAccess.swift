@@ -1,6 +1,5 @@
-// MediaFileAccess: the two file operations the image and audio readers/writers share:
-// read a whole file into memory with a size cap, and write bytes atomically (a temporary
-// file in the same folder, then rename, so a reader never sees half a file).
+// MediaFileAccess: what the image and audio readers share: read a whole file into memory
+// with a size cap. Writing goes through AtomicFile.
 // NOT here: any format knowledge; errors are reported as plain strings that the image
 // and audio error types wrap with their own what/where/what-to-do message.
 
@@ -34,35 +33,6 @@ enum MediaFileAccess {
         } catch {
             return .failure(MediaFileFailure(reason: "it cannot be read (\(error.localizedDescription))"))
         }
-    }
-
-    /// A temporary path beside `url`, in the same folder so the final rename is atomic.
-    static func temporarySibling(of url: URL) -> URL {
-        let folder = url.deletingLastPathComponent()
-        return folder.appendingPathComponent(".\(url.lastPathComponent).\(UUID().uuidString).tmp")
-    }
-
-    /// Moves `temporary` over `destination` with rename(2), which replaces atomically.
-    static func replace(_ destination: URL, with temporary: URL) -> MediaFileFailure? {
-        if rename(temporary.path, destination.path) != 0 {
-            let reason = String(cString: strerror(errno))
-            try? FileManager.default.removeItem(at: temporary)
-            return MediaFileFailure(reason: "renaming the temporary file into place failed (\(reason))")
-        }
-        return nil
-    }
-
-    /// Writes `data` to `url` atomically: temporary file in the same folder, then rename.
-    static func writeAtomically(_ data: Data, to url: URL) -> MediaFileFailure? {
-        let temporary = temporarySibling(of: url)
-        do {
-            try data.write(to: temporary)
-        } catch {
-            try? FileManager.default.removeItem(at: temporary)
-            return MediaFileFailure(
-                reason: "the folder is missing or not writable (\(error.localizedDescription))")
-        }
-        return replace(url, with: temporary)
     }
 }
 

@@ -38,8 +38,10 @@ extension ImageFile {
     /// - Throws: `ImageError.writeFailed` naming the file.
     public static func writePNG(_ image: Tensor, to url: URL, bitDepth: PNGBitDepth = .eight) throws(ImageError) {
         let data = try encodePNG(image, bitDepth: bitDepth, path: url.path)
-        if let failure = MediaFileAccess.writeAtomically(data, to: url) {
-            throw .writeFailed(path: url.path, reason: failure.reason)
+        do {
+            try AtomicFile.write(data, to: url)
+        } catch {
+            throw .writeFailed(path: url.path, reason: error.reason)
         }
     }
 

@@ -31,28 +31,32 @@ public enum SafetensorsWriter {
             }
         }
         let header = headerBytes(tensors, metadata: metadata)
-        try TensorFileAtomicWriter.write(to: url) { handle in
-            var length = UInt64(header.count).littleEndian
-            try handle.write(contentsOf: Data(bytes: &length, count: 8))
-            try handle.write(contentsOf: header)
-            for (_, tensor) in tensors {
-                try tensor.withContiguousElements { elements in
-                    guard let base = elements.baseAddress, !elements.isEmpty else { return }
-                    #if _endian(big)
-                    let swapped = elements.map { $0.bitPattern.littleEndian }
-                    try swapped.withUnsafeBytes { try handle.write(contentsOf: Data($0)) }
-                    #else
-                    let chunkElements = 1 << 22
-                    var start = 0
-                    while start < elements.count {
-                        let count = min(chunkElements, elements.count - start)
-                        try handle.write(contentsOf: Data(bytesNoCopy: UnsafeMutableRawPointer(mutating: base + start),
-                                                          count: count * 4, deallocator: .none))
-                        start += count
+        do {
+            try AtomicFile.write(to: url) { handle in
+                var length = UInt64(header.count).littleEndian
+                try handle.write(contentsOf: Data(bytes: &length, count: 8))
+                try handle.write(contentsOf: header)
+                for (_, tensor) in tensors {
+                    try tensor.withContiguousElements { elements in
+                        guard let base = elements.baseAddress, !elements.isEmpty else { return }
+                        #if _endian(big)
+                        let swapped = elements.map { $0.bitPattern.littleEndian }
+                        try swapped.withUnsafeBytes { try handle.write(contentsOf: Data($0)) }
+                        #else
+                        let chunkElements = 1 << 22
+                        var start = 0
+                        while start < elements.count {
+                            let count = min(chunkElements, elements.count - start)
+                            try handle.write(contentsOf: Data(bytesNoCopy: UnsafeMutableRawPointer(mutating: base + start),
+                                                              count: count * 4, deallocator: .none))
+                            start += count
+                        }
+                        #endif
                     }
-                    #endif
                 }
             }
+        } catch {
+            throw SafetensorsError.cannotWrite(path: path, reason: error.reason)
         }
     }
 
@@ -99,39 +103,5 @@ public enum SafetensorsWriter {
             }
         }
         return result + "\""
-    }
-}
-
-/// Writes a file through a temporary file in the same folder and a rename.
-enum TensorFileAtomicWriter {
-    /// Creates a temporary file beside `url`, lets `body` fill it, syncs it and renames it to `url`.
-    /// On any failure the temporary file is removed and `url` is left as it was.
-    static func write(to url: URL, _ body: (FileHandle) throws -> Void) throws {
-        let path = url.path
-        let folder = url.deletingLastPathComponent()
-        let temporary = folder.appendingPathComponent(".\(url.lastPathComponent).\(UUID().uuidString).tmp")
-        guard FileManager.default.createFile(atPath: temporary.path, contents: nil) else {
-            throw SafetensorsError.cannotWrite(path: path, reason: "cannot create a temporary file in \(folder.path)")
-        }
-        do {
-            let handle = try FileHandle(forWritingTo: temporary)
-            do {
-                try body(handle)
-                try handle.synchronize()
-                try handle.close()
-            } catch {
-                try? handle.close()
-                throw error
-            }
-            guard rename(temporary.path, path) == 0 else {
-                throw SafetensorsError.cannotWrite(path: path, reason: String(cString: strerror(errno)))
-            }
-        } catch let error as SafetensorsError {
-            try? FileManager.default.removeItem(at: temporary)
-            throw error
-        } catch {
-            try? FileManager.default.removeItem(at: temporary)
-            throw SafetensorsError.cannotWrite(path: path, reason: "\(error)")
-        }
     }
 }
