@@ -52,7 +52,7 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
 
-        .target(name: "TestSupport", dependencies: ["FactoryTensor"], path: "Tests/TestSupport"),
+        .target(name: "TestSupport", dependencies: ["FactoryTensor", "FactoryIO"], path: "Tests/TestSupport"),
         .testTarget(name: "FactoryTensorTests", dependencies: ["FactoryTensor", "TestSupport"]),
         .testTarget(name: "FactoryIOTests", dependencies: ["FactoryIO", "TestSupport"], exclude: ["Fixtures"]),
         .testTarget(name: "FactoryModelsTests", dependencies: ["FactoryModels", "TestSupport"]),

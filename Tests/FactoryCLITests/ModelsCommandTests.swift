@@ -154,3 +154,47 @@ final class TemporaryCache {
         #expect(copy.error.contains("copying pretrained.pt"))
     }
 }
+
+@Suite struct ModelsInspectCommandTests {
+    static let repositoryRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+
+    @Test func listsTheTensorsOfASafetensorsFile() throws {
+        let file = Self.repositoryRoot.deletingLastPathComponent().appendingPathComponent("shared/fixtures/parity/ge2e.safetensors")
+        let result = try runFactory(["models", "inspect", file.path])
+        #expect(result.status == 0, "\(result.error)")
+        #expect(result.output.contains("format: safetensors"))
+        #expect(result.output.contains("tensors: 8"))
+        #expect(result.output.contains("wav") && result.output.contains("[71347]"))
+        let json = try runFactory(["models", "inspect", file.path, "--json"])
+        let object = try #require(try JSONSerialization.jsonObject(with: Data(json.output.utf8)) as? [String: Any])
+        let tensors = try #require(object["tensors"] as? [[String: Any]])
+        #expect(tensors.count == 8)
+        #expect(tensors.first { $0["name"] as? String == "partial" }?["shape"] as? [Int] == [1, 160, 40])
+    }
+
+    @Test func showsANestedCheckpointsGlobalsAndStateDict() throws {
+        let file = Self.repositoryRoot.appendingPathComponent("Tests/FactoryIOTests/Fixtures/torch/legacy_nested.pt")
+        let result = try runFactory(["models", "inspect", file.path])
+        #expect(result.status == 0, "\(result.error)")
+        #expect(result.output.contains("format: torch-legacy"))
+        #expect(result.output.contains("globals: collections.OrderedDict, torch._utils._rebuild_tensor_v2, torch.FloatStorage"))
+        #expect(result.output.contains("state dict: model_state"))
+        #expect(result.output.contains("linear.weight"))
+    }
+
+    @Test(arguments: [("legacy_os_system.pt", "os.system"), ("zip_builtins_eval.pt", "builtins.eval")])
+    func refusesAPickleThatNamesAnUnsafeGlobal(file: String, global: String) throws {
+        let path = Self.repositoryRoot.appendingPathComponent("Tests/FactoryIOTests/Fixtures/torch/\(file)").path
+        let result = try runFactory(["models", "inspect", path])
+        #expect(result.status == 1)
+        #expect(result.error.hasPrefix("error: "))
+        #expect(result.error.contains(global))
+        #expect(result.output.isEmpty)
+    }
+
+    @Test func aMissingFileIsAClearError() throws {
+        let result = try runFactory(["models", "inspect", "/nonexistent/model.pt"])
+        #expect(result.status != 0)
+        #expect(result.error.contains("no such file"))
+    }
+}

@@ -5,6 +5,7 @@
 // (The fuzz loops use FactoryTensor's SeededGenerator.)
 // NOT a test suite itself.
 
+import FactoryIO
 import Foundation
 import Testing
 
@@ -29,22 +30,12 @@ enum MediaFixtures {
     }
 }
 
-/// Test-only: reads one float32 tensor from a safetensors file (8-byte little-endian header
-/// length, JSON header of dtype/shape/data_offsets, then the data).
+/// One Float32 tensor of a parity safetensors file: (shape, values), read with SafetensorsFile.
 func readSafetensorsFloat32(_ url: URL, name: String) throws -> (shape: [Int], values: [Float]) {
-    let data = try Data(contentsOf: url)
-    let headerLength = data.prefix(8).enumerated().reduce(0) { $0 | (Int($1.element) << (8 * $1.offset)) }
-    let header = try #require(
-        try JSONSerialization.jsonObject(with: data.subdata(in: 8..<(8 + headerLength))) as? [String: Any])
-    let entry = try #require(header[name] as? [String: Any], "no tensor \(name) in \(url.lastPathComponent)")
-    #expect(entry["dtype"] as? String == "F32")
-    let shape = try #require(entry["shape"] as? [Int])
-    let offsets = try #require(entry["data_offsets"] as? [Int])
-    let bytes = data.subdata(in: (8 + headerLength + offsets[0])..<(8 + headerLength + offsets[1]))
-    let values = bytes.withUnsafeBytes { raw in
-        (0..<(bytes.count / 4)).map { Float(bitPattern: UInt32(littleEndian: raw.loadUnaligned(fromByteOffset: $0 * 4, as: UInt32.self))) }
-    }
-    return (shape, values)
+    let file = try SafetensorsFile(contentsOf: url)
+    #expect(try file.info(for: name).dtype == .float32)
+    let tensor = try file.tensor(named: name)
+    return (tensor.shape, tensor.scalars)
 }
 
 /// Parses a binary PPM (P6) or PGM (P5) with maxval 255: (channels, height, width, samples).

@@ -1,14 +1,13 @@
 // TokenizerParity: the MiniLM tokenizer parity checks, for any test target. It reads the
 // shared parity fixtures (minilm_tokenizer_cases.json: 15 hard strings → ids;
 // minilm_sentences.json + minilm.safetensors: a padded batch of 4) and compares them with
-// what a tokenizer produces. The tokenizer is passed in as closures so this target does
-// not depend on FactoryIO. The safetensors reading here is a minimal test-only parse of
-// int64 tensors (8-byte header length, JSON header, raw data); it is NOT the library's
-// safetensors reader.
+// what a tokenizer produces. The tokenizer is passed in as closures, so any tokenizer can
+// be checked.
 //
 // The real MiniLM tokenizer.json is not committed; the tests install it through the model
 // store.
 
+import FactoryIO
 import Foundation
 
 /// A problem with the parity fixtures themselves (missing, malformed).
@@ -98,32 +97,9 @@ public enum TokenizerParity {
         return mismatches
     }
 
-    /// Reads one int64 tensor from a safetensors file (test-only, minimal).
+    /// Reads one int64 tensor from a safetensors file.
     public static func int64Tensor(named name: String, in url: URL) throws -> (shape: [Int], values: [Int64]) {
-        let data = try Data(contentsOf: url)
-        guard data.count >= 8 else { throw ParityFixtureError("\(url.path): shorter than the 8-byte header length") }
-        var headerLength: UInt64 = 0
-        for index in 0..<8 { headerLength |= UInt64(data[data.startIndex + index]) << (8 * UInt64(index)) }
-        guard headerLength <= UInt64(data.count - 8) else { throw ParityFixtureError("\(url.path): header length \(headerLength) exceeds the file") }
-        let headerData = data.subdata(in: 8..<(8 + Int(headerLength)))
-        guard let header = try JSONSerialization.jsonObject(with: headerData) as? [String: Any],
-            let entry = header[name] as? [String: Any], let dtype = entry["dtype"] as? String,
-            let shape = entry["shape"] as? [Int], let offsets = entry["data_offsets"] as? [Int], offsets.count == 2
-        else { throw ParityFixtureError("\(url.path): no usable entry \(name) in the header") }
-        guard dtype == "I64" else { throw ParityFixtureError("\(url.path): \(name) is \(dtype), expected I64") }
-        let start = 8 + Int(headerLength) + offsets[0]
-        let end = 8 + Int(headerLength) + offsets[1]
-        let count = shape.reduce(1, *)
-        guard start <= end, end <= data.count, end - start == count * 8 else {
-            throw ParityFixtureError("\(url.path): \(name) data offsets \(offsets) do not fit shape \(shape)")
-        }
-        var values: [Int64] = []
-        values.reserveCapacity(count)
-        for element in 0..<count {
-            var value: UInt64 = 0
-            for byte in 0..<8 { value |= UInt64(data[data.startIndex + start + element * 8 + byte]) << (8 * UInt64(byte)) }
-            values.append(Int64(bitPattern: value))
-        }
-        return (shape, values)
+        let file = try SafetensorsFile(contentsOf: url)
+        return (try file.info(for: name).shape, try file.integers(named: name).map(Int64.init))
     }
 }
