@@ -157,9 +157,9 @@ public struct BackboneCatalog: Sendable {
         let known = backbones.map(\.name)
         // Only a plausible neighbour is offered: one containing what was typed, or a few edits away.
         let plausible = known.filter {
-            $0.lowercased().contains(name.lowercased()) || editDistance($0, name) <= max(2, name.count / 3)
+            $0.lowercased().contains(name.lowercased()) || NameSuggestions.distance($0, name) <= max(2, name.count / 3)
         }
-        let closest = plausible.min { editDistance($0, name) < editDistance($1, name) }
+        let closest = plausible.min { NameSuggestions.distance($0, name) < NameSuggestions.distance($1, name) }
         throw CatalogError.unknownBackbone(name: name, known: known, closest: closest)
     }
 
@@ -185,23 +185,6 @@ public struct BackboneCatalog: Sendable {
         @unknown default: return "\(error)"
         }
     }
-}
-
-/// Levenshtein distance between two names, for "did you mean" hints.
-func editDistance(_ left: String, _ right: String) -> Int {
-    let a = Array(left.lowercased()), b = Array(right.lowercased())
-    if a.isEmpty { return b.count }
-    if b.isEmpty { return a.count }
-    var previous = Array(0...b.count)
-    var current = [Int](repeating: 0, count: b.count + 1)
-    for i in 1...a.count {
-        current[0] = i
-        for j in 1...b.count {
-            current[j] = min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (a[i - 1] == b[j - 1] ? 0 : 1))
-        }
-        swap(&previous, &current)
-    }
-    return previous[b.count]
 }
 
 /// Errors reading or searching the backbone registry.

@@ -3,29 +3,6 @@
 import Foundation
 import Testing
 
-/// Runs `factory` with `arguments`; returns exit status, stdout and stderr.
-func runFactory(_ arguments: [String]) throws -> (status: Int32, output: String, error: String) {
-    // The test runner lives in the same build folder as the executable.
-    let runner = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath()
-    var folder = runner.deletingLastPathComponent()
-    while !FileManager.default.isExecutableFile(atPath: folder.appendingPathComponent("factory").path) {
-        let parent = folder.deletingLastPathComponent()
-        guard parent.path != folder.path else { throw CocoaError(.fileNoSuchFile) }
-        folder = parent
-    }
-    let process = Process()
-    process.executableURL = folder.appendingPathComponent("factory")
-    process.arguments = arguments
-    let output = Pipe(), error = Pipe()
-    process.standardOutput = output
-    process.standardError = error
-    try process.run()
-    let outputData = output.fileHandleForReading.readDataToEndOfFile()
-    let errorData = error.fileHandleForReading.readDataToEndOfFile()
-    process.waitUntilExit()
-    return (process.terminationStatus, String(decoding: outputData, as: UTF8.self), String(decoding: errorData, as: UTF8.self))
-}
-
 @Suite struct CommandLineTests {
     @Test func versionFlagPrintsTheVersion() throws {
         let result = try runFactory(["--version"])

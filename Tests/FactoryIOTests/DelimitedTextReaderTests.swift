@@ -2,6 +2,7 @@
 // BOM, headers, column lookup, every error with its line, streaming across buffer
 // boundaries, and a seeded fuzz loop over mutated CSV.
 
+import FactoryTensor
 import Foundation
 import FactoryIO
 import Testing
@@ -187,7 +188,7 @@ struct DelimitedTextReaderTests {
 
     @Test(arguments: 0..<300)
     func mutatedCSVGivesRecordsOrTypedErrors(seed: Int) throws {
-        var generator = SplitMix(seed: UInt64(seed))
+        var generator = SeededGenerator(seed: UInt64(seed))
         var bytes = Array("id,text,label\r\n1,\"a, \"\"quoted\"\" text\",pos\n2,\"multi\nline\",neg\n3,plain,pos\n".utf8)
         let alphabet: [UInt8] = [0x22, 0x2C, 0x0A, 0x0D, 0x61, 0xC3, 0xFF, 0x09, 0x00]
         for _ in 0..<(1 + Int(generator.next() % 4)) {

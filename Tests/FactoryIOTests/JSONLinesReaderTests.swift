@@ -1,6 +1,7 @@
 // JSON Lines reading on hand-written files: records with line numbers, blank lines, BOM,
 // each error with its line, key lookup, and a seeded fuzz loop over mutated content.
 
+import FactoryTensor
 import Foundation
 import FactoryIO
 import Testing
@@ -87,7 +88,7 @@ struct JSONLinesReaderTests {
 
     @Test(arguments: 0..<300)
     func mutatedJSONLinesGiveRecordsOrTypedErrors(seed: Int) throws {
-        var generator = SplitMix(seed: UInt64(seed) &+ 10_000)
+        var generator = SeededGenerator(seed: UInt64(seed) &+ 10_000)
         var bytes = Array("{\"text\": \"caf\\u00e9 \\\"ok\\\"\", \"label\": [1, 2.5e3, null]}\n\n{\"text\": \"two\", \"nested\": {\"a\": true}}\n".utf8)
         let alphabet: [UInt8] = [0x22, 0x7B, 0x7D, 0x5B, 0x5D, 0x2C, 0x3A, 0x5C, 0x0A, 0x31, 0xE9, 0xFF]
         for _ in 0..<(1 + Int(generator.next() % 4)) {

@@ -3,6 +3,7 @@
 // Every outcome must be a success or one of the readers' typed errors: no crash, no hang.
 
 import FactoryIO
+import FactoryTensor
 import Foundation
 import Testing
 
@@ -54,7 +55,7 @@ import Testing
         let original = try Data(contentsOf: TensorIOFixtures.parity("ge2e.safetensors"))
         var reader = ByteReader(original, source: "ge2e")
         let headerEnd = 8 + Int(try reader.readUInt64())
-        var generator = TensorIOSeededGenerator(seed: 0x5AFE_7E45)
+        var generator = SeededGenerator(seed: 0x5AFE_7E45)
         var successes = 0
         for iteration in 0..<300 {
             var data = original
@@ -136,7 +137,7 @@ import Testing
         let originals = try Self.torchFixtures.map { try Data(contentsOf: TensorIOFixtures.torch($0)) }
         let folder = try TensorIOFixtures.temporaryFolder()
         defer { try? FileManager.default.removeItem(at: folder) }
-        var generator = TensorIOSeededGenerator(seed: 0x7042_C4)
+        var generator = SeededGenerator(seed: 0x7042_C4)
         let interesting: [UInt8] = [0x00, 0x01, 0x7F, 0x80, 0xFF, 0x28, 0x2E, 0x4E, 0x52, 0x58, 0x5D, 0x61, 0x63, 0x68, 0x71, 0x7D, 0x8A, 0x93, 0x94]
         for iteration in 0..<400 {
             let which = Int.random(in: 0..<originals.count, using: &generator)

@@ -1,6 +1,7 @@
 // Hostile tokenizer.json files: each must give a typed TokenizerError that names the file
 // and the JSON path, never a crash. Variants are made by editing the tiny fixture's text.
 
+import FactoryTensor
 import Foundation
 import FactoryIO
 import Testing
@@ -147,7 +148,7 @@ struct TokenizerFileErrorTests {
     @Test(arguments: 0..<200)
     func truncatedFilesNeverCrash(seed: Int) throws {
         // Cut the file at a pseudo-random byte before its closing brace: always a typed error.
-        var generator = SplitMix(seed: UInt64(seed))
+        var generator = SeededGenerator(seed: UInt64(seed))
         let bytes = Array(fixtureText.utf8)
         let closingBrace = try #require(bytes.lastIndex(of: UInt8(ascii: "}")))
         let cut = Int(generator.next() % UInt64(closingBrace))
@@ -157,18 +158,5 @@ struct TokenizerFileErrorTests {
         } catch {
             #expect(error.description.contains("cut.json"))
         }
-    }
-}
-
-/// A tiny seeded generator for the fuzz loops (SplitMix64).
-struct SplitMix {
-    var state: UInt64
-    init(seed: UInt64) { state = seed &+ 0x9E37_79B9_7F4A_7C15 }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
     }
 }
