@@ -9,6 +9,7 @@ let package = Package(
     products: [
         .executable(name: "factory", targets: ["FactoryCLI"]),
         .library(name: "FactoryTensor", targets: ["FactoryTensor"]),
+        .library(name: "FactoryNN", targets: ["FactoryNN"]),
         .library(name: "FactoryIO", targets: ["FactoryIO"]),
         .library(name: "FactoryModels", targets: ["FactoryModels"]),
     ],
@@ -41,7 +42,8 @@ let package = Package(
         .target(
             name: "FactoryIO",
             dependencies: ["FactoryTensor", "CImageCodecs", "CPNG", "CJPEG", "CSndFile", "CSoxr", "ZIPFoundation"]),
-        .target(name: "FactoryModels", dependencies: ["FactoryTensor", "FactoryIO", "ZIPFoundation"]),
+        .target(name: "FactoryNN", dependencies: ["FactoryTensor"]),
+        .target(name: "FactoryModels", dependencies: ["FactoryTensor", "FactoryNN", "FactoryIO", "ZIPFoundation"]),
         .target(
             name: "FactoryBenchmarks", dependencies: ["FactoryTensor", "CBLAS"],
             path: "Benchmarks"),
@@ -54,6 +56,7 @@ let package = Package(
 
         .target(name: "TestSupport", dependencies: ["FactoryTensor", "FactoryIO"], path: "Tests/TestSupport"),
         .testTarget(name: "FactoryTensorTests", dependencies: ["FactoryTensor", "TestSupport"]),
+        .testTarget(name: "FactoryNNTests", dependencies: ["FactoryNN", "TestSupport"]),
         .testTarget(name: "FactoryIOTests", dependencies: ["FactoryIO", "TestSupport"], exclude: ["Fixtures"]),
         .testTarget(name: "FactoryModelsTests", dependencies: ["FactoryModels", "TestSupport"]),
         .testTarget(name: "FactoryCLITests"),
