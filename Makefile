@@ -19,6 +19,7 @@ FACTORY      := $(SCRATCH)/$(CONFIG)/factory
 demo: build
 	$(FACTORY) --help
 	$(FACTORY) version
+	$(FACTORY) models list
 	@echo "== GEMM benchmark (BENCHMARKS.md: gemm-1024), one JSON line =="
 	$(FACTORY) bench gemm-1024
 
