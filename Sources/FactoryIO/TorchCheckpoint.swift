@@ -78,7 +78,8 @@ public final class TorchCheckpoint: TensorArchive {
         self.stateDictPath = keyPath
         var names: [String] = []
         var tensors: [String: TorchTensorReference] = [:]
-        Self.collectTensors(dict, prefix: "", depth: 0, names: &names, tensors: &tensors)
+        var visited = Set<ObjectIdentifier>()
+        Self.collectTensors(dict, prefix: "", depth: 0, names: &names, tensors: &tensors, visited: &visited)
         self.tensorNames = names
         self.tensors = tensors
     }
@@ -186,13 +187,16 @@ public final class TorchCheckpoint: TensorArchive {
             if let dict = top[key]?.dictValue, holdsTensors(dict) { return ([key], dict) }
         }
         // Breadth-first, in key order, three levels down at most.
+        // A dict reached twice (the memo lets a pickle share one) is looked at once.
         var queue: [([String], PickleDict)] = [([], top)]
+        var seen: Set<ObjectIdentifier> = [ObjectIdentifier(top)]
         var index = 0
         while index < queue.count {
             let (keyPath, dict) = queue[index]
             index += 1
             for entry in dict.entries {
-                guard let child = entry.value.dictValue, let key = PickleDictKey(entry.key)?.text else { continue }
+                guard let child = entry.value.dictValue, let key = PickleDictKey(entry.key)?.text,
+                      seen.insert(ObjectIdentifier(child)).inserted else { continue }
                 if holdsTensors(child) { return (keyPath + [key], child) }
                 if keyPath.count < 2 { queue.append((keyPath + [key], child)) }
             }
@@ -200,9 +204,12 @@ public final class TorchCheckpoint: TensorArchive {
         throw TorchCheckpointError.noStateDict(path: path, topLevelKeys: top.keyStrings)
     }
 
-    /// Tensors of `dict` in order; nested dicts contribute "outer.inner" names.
+    /// Tensors of `dict` in order; nested dicts contribute "outer.inner" names. A state dict
+    /// is a tree: a dict the pickle shares under several keys (through its memo) is walked
+    /// only the first time, so a small file cannot fan out into exponentially many names.
     private static func collectTensors(_ dict: PickleDict, prefix: String, depth: Int, names: inout [String],
-                                       tensors: inout [String: TorchTensorReference]) {
+                                       tensors: inout [String: TorchTensorReference], visited: inout Set<ObjectIdentifier>) {
+        guard visited.insert(ObjectIdentifier(dict)).inserted else { return }
         for entry in dict.entries {
             guard let key = PickleDictKey(entry.key)?.text else { continue }
             let name = prefix + key
@@ -211,7 +218,7 @@ public final class TorchCheckpoint: TensorArchive {
                 if tensors[name] == nil { names.append(name) }
                 tensors[name] = reference
             case let .dict(child) where depth < 16:
-                collectTensors(child, prefix: name + ".", depth: depth + 1, names: &names, tensors: &tensors)
+                collectTensors(child, prefix: name + ".", depth: depth + 1, names: &names, tensors: &tensors, visited: &visited)
             default:
                 continue
             }

@@ -154,6 +154,11 @@ extension ModelStore {
                 throw ModelStoreError.cacheFailure(path: target.path, reason: error.localizedDescription)
             }
         }
+        // On disk before the folder is renamed into place: `isInstalled` trusts sizes, so an
+        // installed file must never be a hole left by a crash.
+        do { try output.synchronize() } catch {
+            throw ModelStoreError.cacheFailure(path: target.path, reason: error.localizedDescription)
+        }
         let actual = hasher.finalize().hexString
         guard actual == file.sha256 else {
             throw ModelStoreError.checksumMismatch(model: backbone.name, file: file.name, expected: file.sha256, actual: actual)

@@ -24,12 +24,17 @@ public enum DivideOperator: BinaryOperator {
     @inlinable public static func apply(_ a: Float8, _ b: Float8) -> Float8 { a / b }
 }
 public enum MaximumOperator: BinaryOperator {
-    @inlinable public static func apply(_ a: Float, _ b: Float) -> Float { a > b ? a : b }
-    @inlinable public static func apply(_ a: Float8, _ b: Float8) -> Float8 { a.replacing(with: b, where: b .>= a) }
+    @inlinable public static func apply(_ a: Float, _ b: Float) -> Float { a > b || a.isNaN ? a : b }
+    /// NaN in either operand gives NaN (as PyTorch), in every lane and in the scalar tail alike.
+    @inlinable public static func apply(_ a: Float8, _ b: Float8) -> Float8 {
+        a.replacing(with: b, where: (b .> a) .| (b .!= b))
+    }
 }
 public enum MinimumOperator: BinaryOperator {
-    @inlinable public static func apply(_ a: Float, _ b: Float) -> Float { a < b ? a : b }
-    @inlinable public static func apply(_ a: Float8, _ b: Float8) -> Float8 { a.replacing(with: b, where: b .<= a) }
+    @inlinable public static func apply(_ a: Float, _ b: Float) -> Float { a < b || a.isNaN ? a : b }
+    @inlinable public static func apply(_ a: Float8, _ b: Float8) -> Float8 {
+        a.replacing(with: b, where: (b .< a) .| (b .!= b))
+    }
 }
 public enum PowerOperator: BinaryOperator {
     @inlinable public static func apply(_ a: Float, _ b: Float) -> Float { Foundation.pow(a, b) }
@@ -93,7 +98,7 @@ public enum SignOperator: UnaryOperator {
 // MARK: - Activations and their backward formulas (input x, output gradient g)
 
 public enum ReLUOperator: UnaryOperator {
-    @inlinable public static func apply(_ x: Float) -> Float { x > 0 ? x : 0 }
+    @inlinable public static func apply(_ x: Float) -> Float { x < 0 ? 0 : x }  // NaN stays NaN
     @inlinable public static func apply(_ x: Float8) -> Float8 { x.replacing(with: 0, where: x .< 0) }
 }
 public enum ReLUBackward: BinaryOperator {
@@ -101,7 +106,7 @@ public enum ReLUBackward: BinaryOperator {
     @inlinable public static func apply(_ x: Float8, _ g: Float8) -> Float8 { g.replacing(with: 0, where: x .<= 0) }
 }
 public enum ReLU6Operator: UnaryOperator {
-    @inlinable public static func apply(_ x: Float) -> Float { Swift.min(Swift.max(x, 0), 6) }
+    @inlinable public static func apply(_ x: Float) -> Float { x < 0 ? 0 : (x > 6 ? 6 : x) }  // NaN stays NaN
     @inlinable public static func apply(_ x: Float8) -> Float8 {
         x.replacing(with: 0, where: x .< 0).replacing(with: 6, where: x .> 6)
     }

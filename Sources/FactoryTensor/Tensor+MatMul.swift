@@ -7,6 +7,10 @@ extension Tensor {
     /// Rank-1 operands are treated as a row (left) or column (right) vector, as NumPy does.
     public func matmul(_ other: Tensor) -> Tensor {
         precondition(rank >= 1 && other.rank >= 1, "matmul: scalars have no matrix product (shapes \(shape), \(other.shape))")
+        if rank == 1 && other.rank == 1 {
+            // Vector · vector: the scalar dot product.
+            return unsqueezed(axis: 0).matmul(other.unsqueezed(axis: 1)).reshaped([])
+        }
         if rank == 1 {
             let result = unsqueezed(axis: 0).matmul(other)
             return result.squeezed(axis: -2)

@@ -141,3 +141,29 @@ private let broadcastPairs: [([Int], [Int])] = [
         #expect(x.gradient?.scalars == [0, 1, 1, 1, 0])
     }
 }
+
+@Suite struct NotANumberTests {
+    /// 9 NaNs: 8 go through the vector lanes, the 9th through the scalar tail.
+    static let nine = Tensor([Float](repeating: .nan, count: 9))
+
+    @Test func activationsAndBoundsPropagateNaNInEveryLane() {
+        // PyTorch propagates NaN through relu, relu6, maximum, minimum and clamp.
+        for (name, result) in [
+            ("relu", Self.nine.relu()), ("relu6", Self.nine.relu6()),
+            ("maximum", Self.nine.maximum(0)), ("minimum", Self.nine.minimum(0)),
+            ("maximumReversed", Tensor(repeating: 0, shape: [9]).maximum(Self.nine)),
+            ("minimumReversed", Tensor(repeating: 0, shape: [9]).minimum(Self.nine)),
+            ("clamp", Self.nine.clamped(min: 0, max: 1)),
+        ] {
+            let allNaN = result.scalars.allSatisfy { $0.isNaN }
+            #expect(allNaN, "\(name): \(result.scalars)")
+        }
+    }
+
+    @Test func stridedAndContiguousPathsAgreeOnNaN() {
+        let x = Tensor([Float](repeating: .nan, count: 16), shape: [4, 4])
+        let relu = x.transposed().relu().scalars.allSatisfy { $0.isNaN }
+        let maximum = x.transposed().maximum(Tensor([1, 2, 3, 4])).scalars.allSatisfy { $0.isNaN }
+        #expect(relu && maximum)
+    }
+}

@@ -176,6 +176,7 @@ private let tolerance = 5e-3
             ([3, 4], [2, 4, 5], { $0.matmul($1) }),            // matrix times a batch
             ([4], [4, 5], { $0.matmul($1) }),                  // vector on the left
             ([3, 4], [4], { $0.matmul($1) }),                  // vector on the right
+            ([4], [4], { $0.matmul($1) }),                     // vector . vector: a scalar
             ([4, 3], [5, 4], { $0.transposed().matmul($1.transposed()) }),  // transpose flags
             ([2, 4, 3], [2, 4, 5], { $0.transposed().matmul($1) }),
             ([3, 8], [4, 5], { $0.sliced(axis: 1, 2..<6).matmul($1) }),    // leading dimension 8
@@ -185,6 +186,12 @@ private let tolerance = 5e-3
             let report = GradientCheck.run([a, b]) { function($0[0], $0[1]) }
             #expect(report.relativeError < tolerance, "case \(index) \(shapeA) x \(shapeB): \(report)")
         }
+    }
+
+    @Test func vectorDotProductIsAScalar() {
+        let dot = Tensor([1, 2, 3]).matmul(Tensor([4, 5, 6]))
+        #expect(dot.shape == [])
+        #expect(dot.item == 32)  // 4 + 10 + 18
     }
 
     @Test func batchedProductShapes() {
