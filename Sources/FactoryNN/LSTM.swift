@@ -1,0 +1,127 @@
+// LSTM: a multi-layer, unidirectional, batch-first LSTM with PyTorch's parameter names
+// (`weight_ih_l{k}`, `weight_hh_l{k}`, `bias_ih_l{k}`, `bias_hh_l{k}`) and gate order
+// i, f, g, o. Dimension letters: B batch, T time steps, I input size, H hidden size.
+// Per layer the input projection x W_ih^T + b_ih + b_hh is one matmul over all time steps;
+// each step then adds only h W_hh^T and runs the fused `Tensor.lstmCell`.
+// Not here: bidirectional layers, dropout between layers, projections (proj_size),
+// packed variable-length sequences (mask or sort by length outside).
+
+import Foundation
+
+/// A stack of LSTM layers over batch-first sequences `[B, T, I]`.
+///
+/// Keys per layer k: `weight_ih_l{k}` `[4H, I_k]` (I_0 = I, then H), `weight_hh_l{k}`
+/// `[4H, H]`, `bias_ih_l{k}` and `bias_hh_l{k}` `[4H]`, the four gate blocks in the order
+/// i, f, g, o, as PyTorch's `nn.LSTM(batch_first=True)`.
+public final class LSTM: Module {
+    /// The recurrent state of one layer: hidden and cell, `[B, H]` each.
+    public typealias State = (hidden: Tensor, cell: Tensor)
+
+    /// Per layer: the input weights `[4H, I_k]`.
+    public let inputWeights: [Tensor]
+    /// Per layer: the recurrent weights `[4H, H]`.
+    public let hiddenWeights: [Tensor]
+    /// Per layer: the input bias `[4H]`.
+    public let inputBiases: [Tensor]
+    /// Per layer: the recurrent bias `[4H]`.
+    public let hiddenBiases: [Tensor]
+
+    /// The size of the input's last axis, I.
+    public let inputSize: Int
+    /// The size of the hidden and cell states, H.
+    public let hiddenSize: Int
+    /// The number of stacked layers.
+    public var layers: Int { inputWeights.count }
+
+    /// Creates the layers initialised as PyTorch does: every weight and bias uniform in
+    /// `±1 / sqrt(hiddenSize)`.
+    /// - Parameters:
+    ///   - inputSize: I, the size of the input's last axis.
+    ///   - hiddenSize: H, the size of each layer's state.
+    ///   - layers: how many LSTM layers to stack.
+    ///   - generator: the random source for the initial values.
+    public init(inputSize: Int, hiddenSize: Int, layers: Int = 1, generator: inout SeededGenerator) {
+        precondition(inputSize > 0 && hiddenSize > 0 && layers > 0,
+                     "LSTM: inputSize \(inputSize), hiddenSize \(hiddenSize) and layers \(layers) must be positive")
+        let bound = 1 / Float(hiddenSize).squareRoot()
+        func parameter(_ shape: [Int]) -> Tensor {
+            let tensor = Tensor.uniform(shape, in: -bound...bound, using: &generator)
+            tensor.requiresGradient = true
+            return tensor
+        }
+        var inputWeights: [Tensor] = [], hiddenWeights: [Tensor] = [], inputBiases: [Tensor] = [], hiddenBiases: [Tensor] = []
+        for layer in 0..<layers {
+            inputWeights.append(parameter([4 * hiddenSize, layer == 0 ? inputSize : hiddenSize]))
+            hiddenWeights.append(parameter([4 * hiddenSize, hiddenSize]))
+            inputBiases.append(parameter([4 * hiddenSize]))
+            hiddenBiases.append(parameter([4 * hiddenSize]))
+        }
+        self.inputWeights = inputWeights
+        self.hiddenWeights = hiddenWeights
+        self.inputBiases = inputBiases
+        self.hiddenBiases = hiddenBiases
+        self.inputSize = inputSize
+        self.hiddenSize = hiddenSize
+        super.init()
+    }
+
+    /// Creates the layers from a generator seeded with `seed`.
+    /// - Parameters:
+    ///   - inputSize: I, the size of the input's last axis.
+    ///   - hiddenSize: H, the size of each layer's state.
+    ///   - layers: how many LSTM layers to stack.
+    ///   - seed: seeds the initial values.
+    public convenience init(inputSize: Int, hiddenSize: Int, layers: Int = 1, seed: UInt64 = 0) {
+        var generator = SeededGenerator(seed: seed)
+        self.init(inputSize: inputSize, hiddenSize: hiddenSize, layers: layers, generator: &generator)
+    }
+
+    override public var ownParameters: [(key: String, tensor: Tensor)] {
+        (0..<layers).flatMap { k in
+            [("weight_ih_l\(k)", inputWeights[k]), ("weight_hh_l\(k)", hiddenWeights[k]),
+             ("bias_ih_l\(k)", inputBiases[k]), ("bias_hh_l\(k)", hiddenBiases[k])]
+        }
+    }
+
+    /// Runs the sequence through every layer.
+    /// - Parameters:
+    ///   - input: `[B, T, I]`.
+    ///   - initialStates: one `(hidden, cell)` per layer, `[B, H]` each; `nil` for zeros.
+    /// - Returns: the last layer's hidden state at every step `[B, T, H]`, and each layer's
+    ///   final `(hidden, cell)`.
+    public func callAsFunction(_ input: Tensor, initialStates: [State]? = nil) -> (output: Tensor, finalStates: [State]) {
+        precondition(input.rank == 3 && input.shape[2] == inputSize && input.shape[1] > 0,
+                     "LSTM: input shape \(input.shape) is not [B, T > 0, \(inputSize)]")
+        let B = input.shape[0], T = input.shape[1], H = hiddenSize
+        if let initialStates {
+            precondition(initialStates.count == layers,
+                         "LSTM: \(initialStates.count) initial states for \(layers) layers")
+            for (layer, state) in initialStates.enumerated() {
+                precondition(state.hidden.shape == [B, H] && state.cell.shape == [B, H],
+                             "LSTM: initial state of layer \(layer) is hidden \(state.hidden.shape), cell \(state.cell.shape), expected [\(B), \(H)] each")
+            }
+        }
+        var sequence = input
+        var finalStates: [State] = []
+        for layer in 0..<layers {
+            // All time steps' input projections in one matmul: [B, T, 4H].
+            let projected = sequence.matmul(inputWeights[layer].transposed()) + (inputBiases[layer] + hiddenBiases[layer])
+            let recurrentWeight = hiddenWeights[layer].transposed()                      // [H, 4H] view
+            var hidden: Tensor? = initialStates?[layer].hidden
+            var cell = initialStates?[layer].cell ?? Tensor.zeros([B, H])
+            var outputs: [Tensor] = []
+            outputs.reserveCapacity(T)
+            for step in 0..<T {
+                var gates = projected.selecting(axis: 1, index: step)                      // [B, 4H]
+                if let hidden { gates = gates + hidden.matmul(recurrentWeight) }          // no h W_hh term for a zero state
+                let next = Tensor.lstmCell(gates: gates, cellState: cell)
+                hidden = next.hidden
+                cell = next.cell
+                outputs.append(next.hidden)
+            }
+            finalStates.append((hidden!, cell))
+            sequence = Tensor.stack(outputs, axis: 1)                                       // [B, T, H]
+        }
+        return (sequence, finalStates)
+    }
+}

@@ -1,0 +1,71 @@
+// Linear: the affine layer y = x W^T + b with PyTorch's layout (weight [out, in]) and
+// initialisation (uniform in ±1/sqrt(in) for weight and bias, what kaiming-uniform with
+// a = sqrt(5) works out to). The product reads W^T as a transposed view, so no copy is made.
+// Not here: LoRA (a layer wrapping a frozen Linear), quantised or sparse weights.
+
+import Foundation
+
+/// A fully connected layer: `y = x W^T + b` over the last axis.
+///
+/// Keys: `weight` `[outputFeatures, inputFeatures]` and, with a bias, `bias`
+/// `[outputFeatures]`, as PyTorch's `nn.Linear`.
+public final class Linear: Module {
+    /// The weight, `[outputFeatures, inputFeatures]`.
+    public let weight: Tensor
+    /// The bias, `[outputFeatures]`, or `nil` when built without one.
+    public let bias: Tensor?
+
+    /// The size of the last axis of the input.
+    public var inputFeatures: Int { weight.shape[1] }
+    /// The size of the last axis of the output.
+    public var outputFeatures: Int { weight.shape[0] }
+
+    /// Creates a layer initialised as PyTorch does: weight and bias uniform in
+    /// `±1 / sqrt(inputFeatures)`.
+    /// - Parameters:
+    ///   - inputFeatures: the size of the input's last axis.
+    ///   - outputFeatures: the size of the output's last axis.
+    ///   - bias: whether to add a learned bias.
+    ///   - generator: the random source for the initial values.
+    public init(inputFeatures: Int, outputFeatures: Int, bias: Bool = true, generator: inout SeededGenerator) {
+        precondition(inputFeatures > 0 && outputFeatures > 0,
+                     "Linear: feature counts must be positive, got inputFeatures \(inputFeatures), outputFeatures \(outputFeatures)")
+        let bound = 1 / Float(inputFeatures).squareRoot()
+        weight = Tensor.uniform([outputFeatures, inputFeatures], in: -bound...bound, using: &generator)
+        weight.requiresGradient = true
+        if bias {
+            let biasTensor = Tensor.uniform([outputFeatures], in: -bound...bound, using: &generator)
+            biasTensor.requiresGradient = true
+            self.bias = biasTensor
+        } else {
+            self.bias = nil
+        }
+        super.init()
+    }
+
+    /// Creates a layer initialised as PyTorch does, from a generator seeded with `seed`.
+    /// - Parameters:
+    ///   - inputFeatures: the size of the input's last axis.
+    ///   - outputFeatures: the size of the output's last axis.
+    ///   - bias: whether to add a learned bias.
+    ///   - seed: seeds the random initial values.
+    public convenience init(inputFeatures: Int, outputFeatures: Int, bias: Bool = true, seed: UInt64 = 0) {
+        var generator = SeededGenerator(seed: seed)
+        self.init(inputFeatures: inputFeatures, outputFeatures: outputFeatures, bias: bias, generator: &generator)
+    }
+
+    override public var ownParameters: [(key: String, tensor: Tensor)] {
+        if let bias { return [("weight", weight), ("bias", bias)] }
+        return [("weight", weight)]
+    }
+
+    /// Applies the layer to `input` `[..., inputFeatures]`.
+    /// - Returns: `[..., outputFeatures]`.
+    public func callAsFunction(_ input: Tensor) -> Tensor {
+        precondition(input.rank >= 1 && input.shape[input.rank - 1] == inputFeatures,
+                     "Linear: input shape \(input.shape) does not end in inputFeatures \(inputFeatures) (weight \(weight.shape))")
+        let product = input.matmul(weight.transposed())
+        if let bias { return product + bias }
+        return product
+    }
+}

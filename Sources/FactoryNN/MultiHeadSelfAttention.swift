@@ -1,0 +1,94 @@
+// MultiHeadSelfAttention: scaled dot-product self-attention with BERT's layout (separate
+// `query`, `key` and `value` Linear layers, heads split from the hidden axis) and padding
+// masks. Dimension letters: B batch, T tokens, C hidden (= H * D), H heads, D head size.
+// This is BERT's `attention.self`: the output projection and its residual LayerNorm
+// (`attention.output.dense`, `attention.output.LayerNorm`) belong to the model, not here.
+// Not here: causal masks, cross-attention, rotary or relative position encodings, KV caches.
+
+import Foundation
+
+/// Multi-head self-attention over `[B, T, C]` with an optional `[B, T]` padding mask.
+///
+/// Keys: `query.weight`, `query.bias`, `key.weight`, `key.bias`, `value.weight`,
+/// `value.bias` (each Linear `[C, C]`), as BERT's `BertSelfAttention`.
+public final class MultiHeadSelfAttention: Module {
+    /// Projects the hidden states to queries.
+    public let query: Linear
+    /// Projects the hidden states to keys.
+    public let key: Linear
+    /// Projects the hidden states to values.
+    public let value: Linear
+    /// Dropout on the attention probabilities (BERT's `attention_probs_dropout_prob`).
+    public let dropout: Dropout
+    /// The number of heads H.
+    public let headCount: Int
+
+    /// The hidden size C.
+    public var hiddenSize: Int { query.inputFeatures }
+    /// The size of one head, D = C / H.
+    public var headSize: Int { hiddenSize / headCount }
+
+    /// What masked scores are set to: adding it sends their softmax weight to exactly 0,
+    /// and a row whose every key is masked stays finite (uniform), as in Hugging Face BERT.
+    public static let maskedScore: Float = -Float.greatestFiniteMagnitude
+
+    /// Creates the layer with PyTorch-initialised projections.
+    /// - Parameters:
+    ///   - hiddenSize: C, the size of the input's last axis.
+    ///   - headCount: H; must divide `hiddenSize`.
+    ///   - attentionDropout: the dropout probability on attention weights.
+    ///   - generator: the random source for initial weights and the dropout seed.
+    public init(hiddenSize: Int, headCount: Int, attentionDropout: Float = 0, generator: inout SeededGenerator) {
+        precondition(headCount > 0 && hiddenSize % headCount == 0,
+                     "MultiHeadSelfAttention: headCount \(headCount) does not divide hiddenSize \(hiddenSize)")
+        query = Linear(inputFeatures: hiddenSize, outputFeatures: hiddenSize, generator: &generator)
+        key = Linear(inputFeatures: hiddenSize, outputFeatures: hiddenSize, generator: &generator)
+        value = Linear(inputFeatures: hiddenSize, outputFeatures: hiddenSize, generator: &generator)
+        dropout = Dropout(probability: attentionDropout, seed: generator.next())
+        self.headCount = headCount
+        super.init()
+    }
+
+    /// Creates the layer from a generator seeded with `seed`.
+    /// - Parameters:
+    ///   - hiddenSize: C, the size of the input's last axis.
+    ///   - headCount: H; must divide `hiddenSize`.
+    ///   - attentionDropout: the dropout probability on attention weights.
+    ///   - seed: seeds the initial weights and the dropout masks.
+    public convenience init(hiddenSize: Int, headCount: Int, attentionDropout: Float = 0, seed: UInt64 = 0) {
+        var generator = SeededGenerator(seed: seed)
+        self.init(hiddenSize: hiddenSize, headCount: headCount, attentionDropout: attentionDropout, generator: &generator)
+    }
+
+    override public var children: [(key: String, module: Module)] {
+        [("query", query), ("key", key), ("value", value), ("dropout", dropout)]
+    }
+
+    /// Attends every token to every unmasked token of the same sequence.
+    /// - Parameters:
+    ///   - hiddenStates: `[B, T, C]`.
+    ///   - attentionMask: `[B, T]`, 1 for real tokens and 0 for padding; `nil` attends to all.
+    ///     Padded keys get ``maskedScore`` added, so they receive no attention weight.
+    /// - Returns: the context vectors `[B, T, C]` (heads concatenated, before any output projection).
+    public func callAsFunction(_ hiddenStates: Tensor, attentionMask: Tensor? = nil) -> Tensor {
+        precondition(hiddenStates.rank == 3 && hiddenStates.shape[2] == hiddenSize,
+                     "MultiHeadSelfAttention: hidden states \(hiddenStates.shape) are not [B, T, \(hiddenSize)]")
+        let B = hiddenStates.shape[0], T = hiddenStates.shape[1], H = headCount, D = headSize
+        func heads(_ projected: Tensor) -> Tensor {   // [B, T, C] -> [B, H, T, D]
+            projected.reshaped([B, T, H, D]).permuted([0, 2, 1, 3])
+        }
+        let queries = heads(query(hiddenStates)), keys = heads(key(hiddenStates)), values = heads(value(hiddenStates))
+        var scores = queries.matmul(keys.transposed()) * (1 / Float(D).squareRoot())   // [B, H, T, T]
+        if let attentionMask {
+            precondition(attentionMask.shape == [B, T],
+                         "MultiHeadSelfAttention: attention mask \(attentionMask.shape) is not [B, T] = [\(B), \(T)] for hidden states \(hiddenStates.shape)")
+            let additive = withoutGradients {
+                ((1 - attentionMask.detached()) * MultiHeadSelfAttention.maskedScore).reshaped([B, 1, 1, T])
+            }
+            scores = scores + additive
+        }
+        let probabilities = dropout(scores.softmax(axis: -1))
+        let context = probabilities.matmul(values)                                      // [B, H, T, D]
+        return context.permuted([0, 2, 1, 3]).reshaped([B, T, H * D])
+    }
+}
