@@ -11,6 +11,7 @@ public enum BenchmarkCatalog {
         KernelWorkloads.gelu16M,
         KernelWorkloads.sum16M,
         KernelWorkloads.smallOperations,
+        OptimizerWorkloads.adamWMiniLM,
     ]
 
     /// The workload named `name`, if any.
