@@ -1,16 +1,19 @@
-// Adam and AdamW: the two adaptive-moment optimizers of torch.optim, as thin classes over the
-// shared fused loop in AdamUpdate.swift. Adam adds weight decay to the gradient (L2);
-// AdamW shrinks the weights directly (decoupled), which is what fine-tuning recipes mean by
-// "weight decay". Not here: the update loop itself, schedules, gradient clipping.
+// Adam and AdamW: the two adaptive-moment optimizers of torch.optim, as thin subclasses of
+// one class over the shared fused loop in AdamUpdate.swift. They differ only in weight
+// decay: Adam adds it to the gradient (L2); AdamW shrinks the weights directly (decoupled),
+// which is what fine-tuning recipes mean by "weight decay". Not here: the update loop
+// itself, schedules, gradient clipping.
 
-/// Adam, as `torch.optim.Adam`: weight decay is L2 regularisation added to the gradient.
-public final class Adam: Optimizer {
+/// What Adam and AdamW share: groups, per-parameter state, the moment settings and `step()`.
+/// Create an ``Adam`` or an ``AdamW``, not this class.
+public class AdaptiveMomentOptimizer: Optimizer {
     /// The parameter groups.
     public var groups: [ParameterGroup]
     /// Step counts and `"firstMoment"`, `"secondMoment"` (and `"maximumSecondMoment"` with
     /// AMSGrad) buffers, created on a parameter's first update.
     public private(set) var state = OptimizerStateTable()
     let rule: AdamUpdate
+    let name: String
 
     /// The decay rates of the first and second moment estimates.
     public var betas: (Double, Double) { (rule.beta1, rule.beta2) }
@@ -19,6 +22,20 @@ public final class Adam: Optimizer {
     /// Whether the AMSGrad variant (running maximum of the second moment) is used.
     public var amsgrad: Bool { rule.amsgrad }
 
+    init(groups: [ParameterGroup], betas: (Double, Double), epsilon: Float, amsgrad: Bool,
+         weightDecayKind: AdamWeightDecay, name: String) {
+        OptimizerChecks.validate(groups, optimizer: name)
+        self.groups = groups
+        self.name = name
+        self.rule = AdamUpdate(betas: betas, epsilon: epsilon, amsgrad: amsgrad, weightDecayKind: weightDecayKind, optimizer: name)
+    }
+
+    /// Applies one update to every trainable parameter that has a gradient.
+    public func step() { rule.step(groups: groups, state: &state, optimizer: name) }
+}
+
+/// Adam, as `torch.optim.Adam`: weight decay is L2 regularisation added to the gradient.
+public final class Adam: AdaptiveMomentOptimizer {
     /// Creates an Adam optimizer.
     ///
     /// - Parameters:
@@ -27,9 +44,7 @@ public final class Adam: Optimizer {
     ///   - epsilon: added to the denominator.
     ///   - amsgrad: use the AMSGrad variant.
     public init(groups: [ParameterGroup], betas: (Double, Double) = (0.9, 0.999), epsilon: Float = 1e-8, amsgrad: Bool = false) {
-        OptimizerChecks.validate(groups, optimizer: "Adam")
-        self.groups = groups
-        self.rule = AdamUpdate(betas: betas, epsilon: epsilon, amsgrad: amsgrad, weightDecayKind: .l2, optimizer: "Adam")
+        super.init(groups: groups, betas: betas, epsilon: epsilon, amsgrad: amsgrad, weightDecayKind: .l2, name: "Adam")
     }
 
     /// Creates an Adam optimizer over one group.
@@ -38,27 +53,11 @@ public final class Adam: Optimizer {
         self.init(groups: [ParameterGroup(parameters: parameters, learningRate: learningRate, weightDecay: weightDecay)],
                   betas: betas, epsilon: epsilon, amsgrad: amsgrad)
     }
-
-    /// Applies one Adam update to every trainable parameter that has a gradient.
-    public func step() { rule.step(groups: groups, state: &state, optimizer: "Adam") }
 }
 
 /// AdamW, as `torch.optim.AdamW`: weight decay is decoupled (`p ← p·(1 − η·d)` before the
 /// Adam update), so it does not pass through the adaptive denominator.
-public final class AdamW: Optimizer {
-    /// The parameter groups.
-    public var groups: [ParameterGroup]
-    /// Step counts and moment buffers, as for ``Adam``.
-    public private(set) var state = OptimizerStateTable()
-    let rule: AdamUpdate
-
-    /// The decay rates of the first and second moment estimates.
-    public var betas: (Double, Double) { (rule.beta1, rule.beta2) }
-    /// Added to the denominator for numerical stability.
-    public var epsilon: Float { rule.epsilon }
-    /// Whether the AMSGrad variant is used.
-    public var amsgrad: Bool { rule.amsgrad }
-
+public final class AdamW: AdaptiveMomentOptimizer {
     /// Creates an AdamW optimizer.
     ///
     /// - Parameters:
@@ -68,9 +67,7 @@ public final class AdamW: Optimizer {
     ///   - epsilon: added to the denominator.
     ///   - amsgrad: use the AMSGrad variant.
     public init(groups: [ParameterGroup], betas: (Double, Double) = (0.9, 0.999), epsilon: Float = 1e-8, amsgrad: Bool = false) {
-        OptimizerChecks.validate(groups, optimizer: "AdamW")
-        self.groups = groups
-        self.rule = AdamUpdate(betas: betas, epsilon: epsilon, amsgrad: amsgrad, weightDecayKind: .decoupled, optimizer: "AdamW")
+        super.init(groups: groups, betas: betas, epsilon: epsilon, amsgrad: amsgrad, weightDecayKind: .decoupled, name: "AdamW")
     }
 
     /// Creates an AdamW optimizer over one group (weight decay 0.01 by default, as torch).
@@ -79,7 +76,4 @@ public final class AdamW: Optimizer {
         self.init(groups: [ParameterGroup(parameters: parameters, learningRate: learningRate, weightDecay: weightDecay)],
                   betas: betas, epsilon: epsilon, amsgrad: amsgrad)
     }
-
-    /// Applies one AdamW update to every trainable parameter that has a gradient.
-    public func step() { rule.step(groups: groups, state: &state, optimizer: "AdamW") }
 }
