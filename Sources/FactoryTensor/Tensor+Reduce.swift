@@ -53,6 +53,8 @@ extension Tensor {
         let reduced = axes.map { Shape.normalize(axes: $0, rank: rank, operation: "logsumexp") } ?? Array(0..<rank)
         var shift = detached()
         for axis in reduced { shift = shift.max(axis: axis, keepingDimensions: true).values }
+        // A row that is all -infinity (fully masked) is shifted by 0, so it gives -infinity, not NaN.
+        shift = shift.mapElements(FiniteOrZeroOperator.self)
         let shifted = (self - shift).exp().sum(axes: reduced, keepingDimensions: true).log() + shift
         return keepingDimensions ? shifted : shifted.squeezedAxes(reduced)
     }
@@ -224,5 +226,13 @@ enum ReductionKernels {
             }
             while c < columns.upperBound { output[c] += row[c]; c += 1 }
         }
+    }
+}
+
+/// x where x is finite, else 0 (the shift of a fully masked row in logSumExp).
+public enum FiniteOrZeroOperator: UnaryOperator {
+    @inlinable public static func apply(_ x: Float) -> Float { x.isFinite ? x : 0 }
+    @inlinable public static func apply(_ x: Float8) -> Float8 {
+        x.replacing(with: 0, where: (x .== Float8(repeating: .infinity)) .| (x .== Float8(repeating: -.infinity)) .| (x .!= x))
     }
 }

@@ -65,6 +65,10 @@ private let tolerance = 5e-3
         #expect(indices == [1, 0])
         // log(e^1 + e^2 + e^3) = 3.4076059644443806 (by hand: 3 + log(1 + e^-1 + e^-2)).
         #expect(Swift.abs(Tensor([1, 2, 3]).logSumExp().item - 3.407_606) < 1e-5)
+        // A fully masked row gives -infinity (as PyTorch), not NaN; the other row is unaffected.
+        let masked = Tensor([-.infinity, -.infinity, 0, 0], shape: [2, 2]).logSumExp(axes: [1]).scalars
+        #expect(masked[0] == -.infinity)
+        #expect(Swift.abs(masked[1] - 0.693_147_2) < 1e-6)
         // Large values stay finite: log(e^1000 + e^1000) = 1000 + log 2.
         #expect(Swift.abs(Tensor([1000, 1000]).logSumExp().item - 1000.693_147) < 1e-3)
     }

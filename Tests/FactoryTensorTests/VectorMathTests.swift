@@ -20,8 +20,10 @@ import Testing
         }
         // Float32 has 24 bits: one ulp is 1.2e-7 relative; Cephes' polynomial stays within 2-3.
         #expect(worst < 4.8e-7, "worst relative error \(worst)")
-        // Below the clamp, results are tiny but finite and positive.
-        #expect(VectorMath.exp(-1000) < 1e-37 && VectorMath.exp(-1000) >= 0)
+        // Underflow and overflow as IEEE expf: 0 and +infinity; NaN stays NaN.
+        #expect(VectorMath.exp(-1000) == 0 && VectorMath.exp(-.infinity) == 0)
+        #expect(VectorMath.exp(1000) == .infinity)
+        #expect(VectorMath.exp(Float.nan).isNaN)
     }
 
     @Test func erfTanhSigmoidAreWithinStatedAbsoluteError() {
