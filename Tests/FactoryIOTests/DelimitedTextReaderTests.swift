@@ -6,6 +6,7 @@ import FactoryTensor
 import Foundation
 import FactoryIO
 import Testing
+import TestSupport
 
 /// Writes test files into a fresh temporary folder.
 final class TemporaryFiles {
@@ -191,14 +192,7 @@ struct DelimitedTextReaderTests {
         var generator = SeededGenerator(seed: UInt64(seed))
         var bytes = Array("id,text,label\r\n1,\"a, \"\"quoted\"\" text\",pos\n2,\"multi\nline\",neg\n3,plain,pos\n".utf8)
         let alphabet: [UInt8] = [0x22, 0x2C, 0x0A, 0x0D, 0x61, 0xC3, 0xFF, 0x09, 0x00]
-        for _ in 0..<(1 + Int(generator.next() % 4)) {
-            let position = Int(generator.next() % UInt64(bytes.count + 1))
-            switch generator.next() % 3 {
-            case 0: bytes.insert(alphabet[Int(generator.next() % UInt64(alphabet.count))], at: position)
-            case 1: if position < bytes.count { bytes.remove(at: position) }
-            default: bytes = Array(bytes[..<position])
-            }
-        }
+        ByteMutation.mutate(&bytes, alphabet: alphabet, using: &generator)
         let url = try files.write(bytes, name: "fuzz-\(seed).csv")
         do {
             let table = try DelimitedTextReader.readAll(url: url)

@@ -5,6 +5,7 @@ import FactoryTensor
 import Foundation
 import FactoryIO
 import Testing
+import TestSupport
 
 @Suite("JSON Lines reader")
 struct JSONLinesReaderTests {
@@ -91,14 +92,7 @@ struct JSONLinesReaderTests {
         var generator = SeededGenerator(seed: UInt64(seed) &+ 10_000)
         var bytes = Array("{\"text\": \"caf\\u00e9 \\\"ok\\\"\", \"label\": [1, 2.5e3, null]}\n\n{\"text\": \"two\", \"nested\": {\"a\": true}}\n".utf8)
         let alphabet: [UInt8] = [0x22, 0x7B, 0x7D, 0x5B, 0x5D, 0x2C, 0x3A, 0x5C, 0x0A, 0x31, 0xE9, 0xFF]
-        for _ in 0..<(1 + Int(generator.next() % 4)) {
-            let position = Int(generator.next() % UInt64(bytes.count + 1))
-            switch generator.next() % 3 {
-            case 0: bytes.insert(alphabet[Int(generator.next() % UInt64(alphabet.count))], at: position)
-            case 1: if position < bytes.count { bytes.remove(at: position) }
-            default: bytes = Array(bytes[..<position])
-            }
-        }
+        ByteMutation.mutate(&bytes, alphabet: alphabet, using: &generator)
         let url = try files.write(bytes, name: "fuzz-\(seed).jsonl")
         do {
             let records = try JSONLinesReader.readAll(url: url)
