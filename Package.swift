@@ -45,7 +45,7 @@ let package = Package(
         .target(name: "FactoryNN", dependencies: ["FactoryTensor"]),
         .target(name: "FactoryModels", dependencies: ["FactoryTensor", "FactoryNN", "FactoryIO", "ZIPFoundation"]),
         .target(
-            name: "FactoryBenchmarks", dependencies: ["FactoryTensor", "FactoryNN", "CBLAS"],
+            name: "FactoryBenchmarks", dependencies: ["FactoryTensor", "FactoryNN", "FactoryIO", "FactoryModels", "CBLAS"],
             path: "Benchmarks"),
         .executableTarget(
             name: "FactoryCLI",

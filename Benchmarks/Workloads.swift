@@ -1,5 +1,5 @@
-// The registry of benchmark workloads that `factory bench` knows. Workloads of later
-// issues (MiniLM, EfficientNet, GE2E) register here beside the kernel workloads.
+// The registry of benchmark workloads that `factory bench` knows. Model workloads (MiniLM,
+// EfficientNet, GE2E) register here beside the kernel workloads.
 
 /// Every workload `factory bench` can run, in BENCHMARKS.md order.
 public enum BenchmarkCatalog {
