@@ -4,6 +4,8 @@
 /// Every workload `factory bench` can run, in BENCHMARKS.md order.
 public enum BenchmarkCatalog {
     public static let workloads: [BenchmarkWorkload] = [
+        MiniLMWorkloads.train,
+        MiniLMWorkloads.infer,
         KernelWorkloads.gemm1024,
         KernelWorkloads.copy16M,
         KernelWorkloads.add16M,

@@ -28,10 +28,6 @@ public final class MultiHeadSelfAttention: Module {
     /// The size of one head, D = C / H.
     public var headSize: Int { hiddenSize / headCount }
 
-    /// What masked scores are set to: adding it sends their softmax weight to exactly 0,
-    /// and a row whose every key is masked stays finite (uniform), as in Hugging Face BERT.
-    public static let maskedScore: Float = -Float.greatestFiniteMagnitude
-
     /// Creates the layer with PyTorch-initialised projections.
     /// - Parameters:
     ///   - hiddenSize: C, the size of the input's last axis.
@@ -68,27 +64,19 @@ public final class MultiHeadSelfAttention: Module {
     /// - Parameters:
     ///   - hiddenStates: `[B, T, C]`.
     ///   - attentionMask: `[B, T]`, 1 for real tokens and 0 for padding; `nil` attends to all.
-    ///     Padded keys get ``maskedScore`` added, so they receive no attention weight.
+    ///     Padded keys get attention weight exactly 0; a sequence with no real token attends
+    ///     uniformly (finite, as Hugging Face BERT).
     /// - Returns: the context vectors `[B, T, C]` (heads concatenated, before any output projection).
     public func callAsFunction(_ hiddenStates: Tensor, attentionMask: Tensor? = nil) -> Tensor {
         precondition(hiddenStates.rank == 3 && hiddenStates.shape[2] == hiddenSize,
                      "MultiHeadSelfAttention: hidden states \(hiddenStates.shape) are not [B, T, \(hiddenSize)]")
-        let B = hiddenStates.shape[0], T = hiddenStates.shape[1], H = headCount, D = headSize
-        func heads(_ projected: Tensor) -> Tensor {   // [B, T, C] -> [B, H, T, D]
-            projected.reshaped([B, T, H, D]).permuted([0, 2, 1, 3])
-        }
-        let queries = heads(query(hiddenStates)), keys = heads(key(hiddenStates)), values = heads(value(hiddenStates))
-        var scores = queries.matmul(keys.transposed()) * (1 / Float(D).squareRoot())   // [B, H, T, T]
+        let B = hiddenStates.shape[0], T = hiddenStates.shape[1]
         if let attentionMask {
             precondition(attentionMask.shape == [B, T],
                          "MultiHeadSelfAttention: attention mask \(attentionMask.shape) is not [B, T] = [\(B), \(T)] for hidden states \(hiddenStates.shape)")
-            let additive = withoutGradients {
-                ((1 - attentionMask.detached()) * MultiHeadSelfAttention.maskedScore).reshaped([B, 1, 1, T])
-            }
-            scores = scores + additive
         }
-        let probabilities = dropout(scores.softmax(axis: -1))
-        let context = probabilities.matmul(values)                                      // [B, H, T, D]
-        return context.permuted([0, 2, 1, 3]).reshaped([B, T, H * D])
+        return Tensor.multiHeadAttention(
+            query: query(hiddenStates), key: key(hiddenStates), value: value(hiddenStates), headCount: headCount,
+            keyMask: attentionMask, dropoutProbability: isTraining ? dropout.probability : 0, generator: &dropout.generator)
     }
 }

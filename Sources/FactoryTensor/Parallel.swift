@@ -57,6 +57,25 @@ public enum Parallel {
     }
 }
 
+extension Parallel {
+    /// Like ``forEachRange(_:costPerItem:_:)``, for bodies that call BLAS on small matrices:
+    /// while the ranges run on several threads, OpenBLAS is set to one thread, so each
+    /// thread's products run where they are called instead of contending for OpenBLAS's own
+    /// threads. OpenBLAS's thread count is restored afterwards.
+    public static func forEachRangeWithSingleThreadedBLAS(
+        _ count: Int, costPerItem: Int = 1, _ body: (Range<Int>) -> Void
+    ) {
+        let threads = Swift.min(threadCount, count)
+        if threads <= 1 || count * costPerItem < elementThreshold {
+            if count > 0 { body(0..<count) }
+            return
+        }
+        openblas_set_num_threads(1)
+        defer { openblas_set_num_threads(Int32(threadCount)) }
+        forEachRange(count, costPerItem: costPerItem, body)
+    }
+}
+
 /// Wraps a value that is shared across kernel threads under the kernel's own discipline
 /// (each thread writes a disjoint range).
 public struct UncheckedSendable<Value>: @unchecked Sendable {

@@ -1,0 +1,191 @@
+// Fused multi-head scaled dot-product attention: softmax(Q Kᵀ · scale + mask) V for every
+// (sequence, head) pair, as one recorded operation. Heads stay packed in the hidden axis
+// ([B, T, H·D]), so no permuted copies are made; BLAS reads each head as a strided
+// sub-matrix. The B·H pairs are split across threads, each calling single-threaded BLAS on
+// its own pairs (small 128×128×32 products are faster that way than one multi-threaded
+// call at a time), and the softmax runs on each score block while it is still in cache.
+// Saved for backward: the probabilities [B, H, T, T] and, with dropout, the mask.
+// Not here: causal masks, cross-attention with different lengths, the Q/K/V projections.
+
+import Foundation
+
+extension Tensor {
+    /// Multi-head scaled dot-product self-attention over heads packed in the last axis.
+    ///
+    /// For each sequence b and head h (columns `h·D ..< (h+1)·D`):
+    /// `P = softmax(Q Kᵀ · scale)` over keys, with masked keys given weight exactly 0 (a
+    /// sequence whose every key is masked attends uniformly); then
+    /// `out = dropout(P) V`. Differentiable in `query`, `key` and `value`.
+    /// - Parameters:
+    ///   - query: `[B, T, H·D]`.
+    ///   - key: `[B, T, H·D]`.
+    ///   - value: `[B, T, H·D]`.
+    ///   - headCount: H.
+    ///   - keyMask: `[B, T]`, 1 for real tokens and 0 for padding; `nil` attends to all.
+    ///   - scale: multiplies the scores; `nil` means `1 / sqrt(D)`.
+    ///   - dropoutProbability: dropout on the probabilities (0 for none).
+    ///   - generator: the random source for the dropout mask (one draw per call with dropout).
+    /// - Returns: `[B, T, H·D]`, heads concatenated.
+    public static func multiHeadAttention(
+        query: Tensor, key: Tensor, value: Tensor, headCount: Int, keyMask: Tensor? = nil, scale: Float? = nil,
+        dropoutProbability: Float = 0, generator: inout SeededGenerator
+    ) -> Tensor {
+        precondition(query.rank == 3 && key.shape == query.shape && value.shape == query.shape,
+                     "multiHeadAttention: query \(query.shape), key \(key.shape) and value \(value.shape) must all be [B, T, H*D]")
+        let B = query.shape[0], T = query.shape[1], C = query.shape[2]
+        precondition(headCount > 0 && C % headCount == 0,
+                     "multiHeadAttention: headCount \(headCount) does not divide the hidden size \(C)")
+        precondition(dropoutProbability >= 0 && dropoutProbability < 1,
+                     "multiHeadAttention: dropout probability \(dropoutProbability) is outside [0, 1)")
+        if let keyMask {
+            precondition(keyMask.shape == [B, T], "multiHeadAttention: key mask \(keyMask.shape) is not [B, T] = [\(B), \(T)]")
+        }
+        let D = C / headCount
+        let layout = AttentionKernels.Layout(batch: B, heads: headCount, tokens: T, headSize: D,
+                                             scale: scale ?? 1 / Float(D).squareRoot())
+        let (q, k, v) = withoutGradients { (query.contiguous(), key.contiguous(), value.contiguous()) }
+        let mask = keyMask.map { mask in withoutGradients { mask.contiguous().scalars } }
+        let probabilities = Tensor.uninitialized([B, headCount, T, T])
+        let dropoutMask = dropoutProbability > 0
+            ? Tensor.dropoutMask([B, headCount, T, T], probability: dropoutProbability, generator: &generator) : nil
+        let output = Tensor.uninitialized([B, T, C])
+        AttentionKernels.forward(
+            query: q.elementPointer, key: k.elementPointer, value: v.elementPointer, keyMask: mask,
+            dropoutMask: dropoutMask?.elementPointer, probabilities: probabilities.storage.pointer,
+            output: output.storage.pointer, layout)
+
+        return output.recordGradient("multiHeadAttention", inputs: [query, key, value]) { gradient in
+            let g = gradient.contiguous()
+            let gradients = (Tensor.uninitialized([B, T, C]), Tensor.uninitialized([B, T, C]), Tensor.uninitialized([B, T, C]))
+            AttentionKernels.backward(
+                query: q.elementPointer, key: k.elementPointer, value: v.elementPointer,
+                probabilities: probabilities.elementPointer, dropoutMask: dropoutMask?.elementPointer,
+                outputGradient: g.elementPointer, queryGradient: gradients.0.storage.pointer,
+                keyGradient: gradients.1.storage.pointer, valueGradient: gradients.2.storage.pointer, layout)
+            return [gradients.0, gradients.1, gradients.2]
+        }
+    }
+
+    /// The first element of a contiguous tensor.
+    fileprivate var elementPointer: UnsafePointer<Float> { UnsafePointer(storage.pointer + offset) }
+}
+
+/// The per-(sequence, head) kernels of ``Tensor/multiHeadAttention(query:key:value:headCount:keyMask:scale:dropoutProbability:generator:)``.
+enum AttentionKernels {
+    struct Layout {
+        let batch: Int, heads: Int, tokens: Int, headSize: Int, scale: Float
+        var hidden: Int { heads * headSize }
+        /// Offset of head `h` of sequence `b` in a `[B, T, C]` tensor.
+        func headOffset(_ pair: Int) -> Int { (pair / heads) * tokens * hidden + (pair % heads) * headSize }
+        /// Offset of the `[T, T]` block of pair `pair` in `[B, H, T, T]`.
+        func blockOffset(_ pair: Int) -> Int { pair * tokens * tokens }
+    }
+
+    static func forward(
+        query: UnsafePointer<Float>, key: UnsafePointer<Float>, value: UnsafePointer<Float>, keyMask: [Float]?,
+        dropoutMask: UnsafePointer<Float>?, probabilities: UnsafeMutablePointer<Float>, output: UnsafeMutablePointer<Float>,
+        _ layout: Layout
+    ) {
+        let T = layout.tokens, D = layout.headSize, C = layout.hidden
+        let shared = UncheckedSendable((query, key, value, dropoutMask, probabilities, output))
+        Parallel.forEachRangeWithSingleThreadedBLAS(layout.batch * layout.heads, costPerItem: T * T * D) { range in
+            let (query, key, value, dropoutMask, probabilities, output) = shared.value
+            withUnsafeTemporaryAllocation(of: Float.self, capacity: dropoutMask == nil ? 0 : T * T) { dropped in
+                for pair in range {
+                    let head = layout.headOffset(pair), block = probabilities + layout.blockOffset(pair)
+                    BLAS.gemm(rows: T, columns: T, depth: D, alpha: layout.scale,
+                              MatrixOperand(pointer: query + head, leadingDimension: C, transposed: false),
+                              MatrixOperand(pointer: key + head, leadingDimension: C, transposed: true),
+                              block, leadingDimension: T)
+                    softmaxRows(block, tokens: T, keyMask: keyMask.map { ($0, (pair / layout.heads) * T) })
+                    var weights = UnsafePointer(block)
+                    if let dropoutMask {
+                        let mask = dropoutMask + layout.blockOffset(pair), target = dropped.baseAddress!
+                        multiply(UnsafePointer(block), mask, into: target, count: T * T)
+                        weights = UnsafePointer(target)
+                    }
+                    BLAS.gemm(rows: T, columns: D, depth: T,
+                              MatrixOperand(pointer: weights, leadingDimension: T, transposed: false),
+                              MatrixOperand(pointer: value + head, leadingDimension: C, transposed: false),
+                              output + head, leadingDimension: C)
+                }
+            }
+        }
+    }
+
+    static func backward(
+        query: UnsafePointer<Float>, key: UnsafePointer<Float>, value: UnsafePointer<Float>,
+        probabilities: UnsafePointer<Float>, dropoutMask: UnsafePointer<Float>?, outputGradient: UnsafePointer<Float>,
+        queryGradient: UnsafeMutablePointer<Float>, keyGradient: UnsafeMutablePointer<Float>,
+        valueGradient: UnsafeMutablePointer<Float>, _ layout: Layout
+    ) {
+        let T = layout.tokens, D = layout.headSize, C = layout.hidden
+        let shared = UncheckedSendable((query, key, value, probabilities, dropoutMask, outputGradient, queryGradient, keyGradient, valueGradient))
+        Parallel.forEachRangeWithSingleThreadedBLAS(layout.batch * layout.heads, costPerItem: T * T * D * 2) { range in
+            let (query, key, value, probabilities, dropoutMask, g, dQ, dK, dV) = shared.value
+            withUnsafeTemporaryAllocation(of: Float.self, capacity: 2 * T * T) { scratch in
+                let scores = scratch.baseAddress!, dropped = scores + T * T
+                for pair in range {
+                    let head = layout.headOffset(pair), block = probabilities + layout.blockOffset(pair)
+                    var weights = block
+                    if let dropoutMask {
+                        multiply(block, dropoutMask + layout.blockOffset(pair), into: dropped, count: T * T)
+                        weights = UnsafePointer(dropped)
+                    }
+                    // dV = dropout(P)ᵀ g
+                    BLAS.gemm(rows: T, columns: D, depth: T,
+                              MatrixOperand(pointer: weights, leadingDimension: T, transposed: true),
+                              MatrixOperand(pointer: g + head, leadingDimension: C, transposed: false),
+                              dV + head, leadingDimension: C)
+                    // d(dropout(P)) = g Vᵀ, then through the dropout mask and the softmax.
+                    BLAS.gemm(rows: T, columns: T, depth: D,
+                              MatrixOperand(pointer: g + head, leadingDimension: C, transposed: false),
+                              MatrixOperand(pointer: value + head, leadingDimension: C, transposed: true),
+                              scores, leadingDimension: T)
+                    if let dropoutMask { multiply(UnsafePointer(scores), dropoutMask + layout.blockOffset(pair), into: scores, count: T * T) }
+                    for row in 0..<T {
+                        SoftmaxKernels.backwardRow(block + row * T, scores + row * T, scores + row * T, T, logarithm: false)
+                    }
+                    // dQ = scale · dS K,  dK = scale · dSᵀ Q
+                    BLAS.gemm(rows: T, columns: D, depth: T, alpha: layout.scale,
+                              MatrixOperand(pointer: scores, leadingDimension: T, transposed: false),
+                              MatrixOperand(pointer: key + head, leadingDimension: C, transposed: false),
+                              dQ + head, leadingDimension: C)
+                    BLAS.gemm(rows: T, columns: D, depth: T, alpha: layout.scale,
+                              MatrixOperand(pointer: scores, leadingDimension: T, transposed: true),
+                              MatrixOperand(pointer: query + head, leadingDimension: C, transposed: false),
+                              dK + head, leadingDimension: C)
+                }
+            }
+        }
+    }
+
+    /// Softmax of each row of a `[T, T]` score block in place. Masked keys get weight 0; a
+    /// sequence with no unmasked key attends uniformly.
+    static func softmaxRows(_ block: UnsafeMutablePointer<Float>, tokens T: Int, keyMask: (values: [Float], start: Int)?) {
+        guard let (mask, start) = keyMask, mask[start ..< start + T].contains(0) else {
+            for row in 0..<T { SoftmaxKernels.forwardRow(block + row * T, block + row * T, T, logarithm: false) }
+            return
+        }
+        if !mask[start ..< start + T].contains(where: { $0 != 0 }) {
+            block.update(repeating: 1 / Float(T), count: T * T)
+            return
+        }
+        for row in 0..<T {
+            let scores = block + row * T
+            for column in 0..<T where mask[start + column] == 0 { scores[column] = -.infinity }
+            SoftmaxKernels.forwardRow(scores, scores, T, logarithm: false)
+        }
+    }
+
+    /// `target[i] = a[i] * b[i]`.
+    @inline(__always)
+    static func multiply(_ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>, into target: UnsafeMutablePointer<Float>, count: Int) {
+        var index = 0
+        while index + 8 <= count {
+            store(load(a + index) * load(b + index), target + index)
+            index += 8
+        }
+        while index < count { target[index] = a[index] * b[index]; index += 1 }
+    }
+}

@@ -1,0 +1,94 @@
+// The fused multi-head attention op: its forward pass equals attention composed from plain
+// ops (reshape, permute, matmul, softmax), with and without a key mask and dropout; its
+// gradients match finite differences (including through the mask and the dropout); and the
+// threaded path (many sequence/head pairs, single-threaded BLAS per thread) equals the
+// sequential one.
+
+import FactoryTensor
+import Testing
+import TestSupport
+
+@Suite struct AttentionTests {
+    /// Attention from unfused ops: `softmax(Q Kᵀ scale + additive mask) · (dropout mask) · V`.
+    static func composed(_ q: Tensor, _ k: Tensor, _ v: Tensor, heads: Int, mask: Tensor?, dropout: Tensor?) -> Tensor {
+        let B = q.shape[0], T = q.shape[1], C = q.shape[2], D = C / heads
+        func split(_ x: Tensor) -> Tensor { x.reshaped([B, T, heads, D]).permuted([0, 2, 1, 3]) }
+        var scores = split(q).matmul(split(k).transposed()) * (1 / Float(D).squareRoot())
+        if let mask { scores = scores + ((1 - mask) * -1e30).reshaped([B, 1, 1, T]) }
+        var probabilities = scores.softmax(axis: -1)
+        if let dropout { probabilities = probabilities * dropout }
+        return probabilities.matmul(split(v)).permuted([0, 2, 1, 3]).reshaped([B, T, C])
+    }
+
+    static let mask = Tensor([1, 1, 1, 0, 0, 1, 1, 1, 1, 1], shape: [2, 5])
+
+    @Test(arguments: [false, true])
+    func forwardEqualsComposedAttention(masked: Bool) {
+        let q = TestData.uniform([2, 5, 6], seed: 1), k = TestData.uniform([2, 5, 6], seed: 2), v = TestData.uniform([2, 5, 6], seed: 3)
+        var generator = SeededGenerator(seed: 0)
+        let fused = Tensor.multiHeadAttention(query: q, key: k, value: v, headCount: 3, keyMask: masked ? Self.mask : nil, generator: &generator)
+        let reference = Self.composed(q, k, v, heads: 3, mask: masked ? Self.mask : nil, dropout: nil)
+        // Tolerance: float32 with a different summation order in the products and softmax.
+        #expect(TestData.maximumDifference(fused.scalars, reference.scalars) <= 1e-6)
+    }
+
+    @Test func dropoutUsesTheSameMaskAsDropoutMask() {
+        let q = TestData.uniform([2, 5, 6], seed: 1), k = TestData.uniform([2, 5, 6], seed: 2), v = TestData.uniform([2, 5, 6], seed: 3)
+        var generator = SeededGenerator(seed: 42)
+        let fused = Tensor.multiHeadAttention(query: q, key: k, value: v, headCount: 3, keyMask: Self.mask,
+                                              dropoutProbability: 0.3, generator: &generator)
+        var replay = SeededGenerator(seed: 42)
+        let dropout = Tensor.dropoutMask([2, 3, 5, 5], probability: 0.3, generator: &replay)
+        #expect(dropout.scalars.contains(0), "the mask drops something, so the test can fail")
+        let reference = Self.composed(q, k, v, heads: 3, mask: Self.mask, dropout: dropout)
+        #expect(TestData.maximumDifference(fused.scalars, reference.scalars) <= 1e-6)
+        #expect(generator.next() == replay.next(), "one draw per call, as dropout")
+    }
+
+    @Test(arguments: [(false, Float(0)), (true, Float(0)), (true, Float(0.4))])
+    func gradientsMatchFiniteDifferences(masked: Bool, dropout: Float) {
+        let inputs = [TestData.uniform([2, 5, 6], seed: 4), TestData.uniform([2, 5, 6], seed: 5), TestData.uniform([2, 5, 6], seed: 6)]
+        let report = GradientCheck.run(inputs, epsilon: 1e-2) { x in
+            var generator = SeededGenerator(seed: 7)   // the same dropout mask on every evaluation
+            return Tensor.multiHeadAttention(query: x[0], key: x[1], value: x[2], headCount: 3,
+                                             keyMask: masked ? Self.mask : nil, dropoutProbability: dropout, generator: &generator)
+        }
+        // Tolerance as the other smooth ops: float32 central differences with step 1e-2.
+        #expect(report.relativeError < 1e-2, "\(report)")
+    }
+
+    @Test func fullyMaskedSequenceAttendsUniformly() {
+        let v = TestData.uniform([1, 3, 2], seed: 9)
+        var generator = SeededGenerator(seed: 0)
+        let output = Tensor.multiHeadAttention(query: TestData.uniform([1, 3, 2], seed: 8), key: TestData.uniform([1, 3, 2], seed: 7),
+                                               value: v, headCount: 1, keyMask: Tensor.zeros([1, 3]), generator: &generator)
+        let mean = v.mean(axes: [1]).scalars
+        for token in 0..<3 {
+            let row = output.selecting(axis: 1, index: token).scalars
+            #expect(TestData.maximumDifference(row, mean) <= 1e-6)
+        }
+    }
+
+    /// 16 sequences × 4 heads of 64 tokens: big enough for the threaded path (pairs split
+    /// across threads, single-threaded BLAS in each); outputs and gradients equal the
+    /// composed reference's.
+    @Test func threadedPathEqualsComposedAttention() {
+        let q = TestData.uniform([16, 64, 32], seed: 1), k = TestData.uniform([16, 64, 32], seed: 2), v = TestData.uniform([16, 64, 32], seed: 3)
+        for input in [q, k, v] { input.requiresGradient = true }
+        let probe = TestData.uniform([16, 64, 32], seed: 4)
+        func gradients(_ output: Tensor) -> [[Float]] {
+            for input in [q, k, v] { input.zeroGradient() }
+            (output * probe).sum().backward()
+            return [output.scalars, q.gradient!.scalars, k.gradient!.scalars, v.gradient!.scalars]
+        }
+        var generator = SeededGenerator(seed: 5)
+        let fused = gradients(Tensor.multiHeadAttention(query: q, key: k, value: v, headCount: 4, dropoutProbability: 0.1, generator: &generator))
+        var replay = SeededGenerator(seed: 5)
+        let dropout = Tensor.dropoutMask([16, 4, 64, 64], probability: 0.1, generator: &replay)
+        let reference = gradients(Self.composed(q, k, v, heads: 4, mask: nil, dropout: dropout))
+        // Tolerance: float32, sums of 64 terms in a different order.
+        for (name, (a, b)) in zip(["output", "dQ", "dK", "dV"], zip(fused, reference)) {
+            #expect(TestData.maximumDifference(a, b) <= 1e-5, "\(name)")
+        }
+    }
+}
