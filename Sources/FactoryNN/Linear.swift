@@ -1,6 +1,6 @@
 // Linear: the affine layer y = x W^T + b with PyTorch's layout (weight [out, in]) and
 // initialisation (uniform in ±1/sqrt(in) for weight and bias, what kaiming-uniform with
-// a = sqrt(5) works out to). The product reads W^T as a transposed view, so no copy is made.
+// a = sqrt(5) works out to). The arithmetic is `Tensor.linear` (bias fused into the product).
 // Not here: LoRA (a layer wrapping a frozen Linear), quantised or sparse weights.
 
 import Foundation
@@ -64,8 +64,6 @@ public final class Linear: Module {
     public func callAsFunction(_ input: Tensor) -> Tensor {
         precondition(input.rank >= 1 && input.shape[input.rank - 1] == inputFeatures,
                      "Linear: input shape \(input.shape) does not end in inputFeatures \(inputFeatures) (weight \(weight.shape))")
-        let product = input.matmul(weight.transposed())
-        if let bias { return product + bias }
-        return product
+        return Tensor.linear(input, weight: weight, bias: bias)
     }
 }

@@ -253,7 +253,7 @@ enum CrossEntropyKernels {
         if count >= 8 {
             var lanes = Float8(repeating: -.infinity)
             while index + 8 <= count {
-                lanes = pointwiseMax(lanes, UnsafeRawPointer(x + index).loadUnaligned(as: Float8.self))
+                lanes = FactoryTensor.maximum(lanes, load(x + index))
                 index += 8
             }
             maximum = lanes.max()

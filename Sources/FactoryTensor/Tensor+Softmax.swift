@@ -108,13 +108,13 @@ enum SoftmaxKernels {
         var vectorMaximum = Float8(repeating: -.infinity)
         var index = 0
         while index + 8 <= count {
-            vectorMaximum = pointwiseMax(vectorMaximum, load(x + index))
+            vectorMaximum = FactoryTensor.maximum(vectorMaximum, load(x + index))
             index += 8
         }
-        var maximum = vectorMaximum.max()
-        while index < count { maximum = Swift.max(maximum, x[index]); index += 1 }
+        var rowMaximum = vectorMaximum.max()
+        while index < count { rowMaximum = Swift.max(rowMaximum, x[index]); index += 1 }
 
-        let shift = Float8(repeating: maximum)
+        let shift = Float8(repeating: rowMaximum)
         var vectorSum = Float8()
         index = 0
         while index + 8 <= count {
@@ -125,14 +125,14 @@ enum SoftmaxKernels {
         }
         var sum = vectorSum.sum()
         while index < count {
-            let e = exponential(x[index] - maximum)
+            let e = exponential(x[index] - rowMaximum)
             if !logarithm { y[index] = e }
             sum += e
             index += 1
         }
 
         if logarithm {
-            let offset = maximum + Foundation.log(sum)
+            let offset = rowMaximum + Foundation.log(sum)
             let vectorOffset = Float8(repeating: offset)
             index = 0
             while index + 8 <= count { store(load(x + index) - vectorOffset, y + index); index += 8 }
@@ -159,7 +159,7 @@ enum SoftmaxKernels {
         for row in 0..<length {
             let xRow = x + row * inner
             var c = 0
-            while c < vectorWidth { store(pointwiseMax(load(maximum + c), load(xRow + c)), maximum + c); c += 8 }
+            while c < vectorWidth { store(FactoryTensor.maximum(load(maximum + c), load(xRow + c)), maximum + c); c += 8 }
             while c < width { maximum[c] = Swift.max(maximum[c], xRow[c]); c += 1 }
         }
         for row in 0..<length {
