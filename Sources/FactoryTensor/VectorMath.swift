@@ -49,24 +49,28 @@ public enum VectorMath {
         return positive.replacing(with: -positive, where: x .< 0)
     }
 
-    /// The error function, lanewise (Numerical Recipes erfc, fractional error < 1.2e-7).
+    /// The error function, lanewise: x·P(x²)/Q(x²) on x clamped to [-4, 4] (beyond which
+    /// erf is ±1 in Float32), with the rational coefficients Eigen and XLA use for float
+    /// erf (error 6.5e-8 in exact arithmetic). One division and twelve multiply-adds, no
+    /// exponential: about twice as fast as an erfc built on exp. NaN stays NaN.
     @inlinable @inline(__always)
     public static func erf(_ x: Float8) -> Float8 {
-        let z = abs(x)
-        let t = Float8(repeating: 1) / (Float8(repeating: 1) + Float8(repeating: 0.5) * z)
-        var p = Float8(repeating: 0.170_872_77)
-        p = p * t + Float8(repeating: -0.822_152_23)
-        p = p * t + Float8(repeating: 1.488_515_87)
-        p = p * t + Float8(repeating: -1.135_203_98)
-        p = p * t + Float8(repeating: 0.278_868_07)
-        p = p * t + Float8(repeating: -0.186_288_06)
-        p = p * t + Float8(repeating: 0.096_784_18)
-        p = p * t + Float8(repeating: 0.374_091_96)
-        p = p * t + Float8(repeating: 1.000_023_68)
-        p = p * t + Float8(repeating: -1.265_512_23)
-        let complement = t * exp(p - z * z)
-        let positive = Float8(repeating: 1) - complement
-        return positive.replacing(with: -positive, where: x .< 0)
+        var clamped = x.replacing(with: 4, where: x .> 4)
+        clamped = clamped.replacing(with: -4, where: clamped .< -4)
+        let x2 = clamped * clamped
+        var p = Float8(repeating: -2.72614225801306e-10)
+        p = p * x2 + Float8(repeating: 2.77068142495902e-08)
+        p = p * x2 + Float8(repeating: -2.10102402082508e-06)
+        p = p * x2 + Float8(repeating: -5.69250639462346e-05)
+        p = p * x2 + Float8(repeating: -7.34990630326855e-04)
+        p = p * x2 + Float8(repeating: -2.95459980854025e-03)
+        p = p * x2 + Float8(repeating: -1.60960333262415e-02)
+        var q = Float8(repeating: -1.45660718464996e-05)
+        q = q * x2 + Float8(repeating: -2.13374055278905e-04)
+        q = q * x2 + Float8(repeating: -1.68282697438203e-03)
+        q = q * x2 + Float8(repeating: -7.37332916720468e-03)
+        q = q * x2 + Float8(repeating: -1.42647390514189e-02)
+        return clamped * p / q
     }
 
     /// Scalar e^x through the vector path (same rounding as the kernels).
