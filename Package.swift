@@ -12,10 +12,12 @@ let package = Package(
         .library(name: "FactoryNN", targets: ["FactoryNN"]),
         .library(name: "FactoryIO", targets: ["FactoryIO"]),
         .library(name: "FactoryModels", targets: ["FactoryModels"]),
+        .library(name: "FactoryKit", targets: ["FactoryKit"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/weichsel/ZIPFoundation", from: "0.9.20"),
+        .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
     ],
     targets: [
         // System libraries, found through pkg-config; `make demo` / `make test` install them.
@@ -45,6 +47,9 @@ let package = Package(
         .target(name: "FactoryNN", dependencies: ["FactoryTensor"]),
         .target(name: "FactoryModels", dependencies: ["FactoryTensor", "FactoryNN", "FactoryIO", "ZIPFoundation"]),
         .target(
+            name: "FactoryKit",
+            dependencies: ["FactoryTensor", "FactoryNN", "FactoryIO", "FactoryModels", .product(name: "Yams", package: "Yams")]),
+        .target(
             name: "FactoryBenchmarks", dependencies: ["FactoryTensor", "FactoryNN", "FactoryIO", "FactoryModels", "CBLAS"],
             path: "Benchmarks"),
         .executableTarget(
@@ -59,6 +64,7 @@ let package = Package(
         .testTarget(name: "FactoryNNTests", dependencies: ["FactoryNN", "TestSupport"]),
         .testTarget(name: "FactoryIOTests", dependencies: ["FactoryIO", "TestSupport"], exclude: ["Fixtures"]),
         .testTarget(name: "FactoryModelsTests", dependencies: ["FactoryModels", "TestSupport"]),
+        .testTarget(name: "FactoryKitTests", dependencies: ["FactoryKit", "TestSupport"]),
         .testTarget(name: "FactoryCLITests"),
     ]
 )
