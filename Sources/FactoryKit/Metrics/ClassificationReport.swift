@@ -46,6 +46,15 @@ public struct ClassificationReport: Codable, Sendable, Equatable {
         public let f1: Double
         /// The number of samples of this class.
         public let support: Int
+
+        /// A row as given.
+        public init(name: String, precision: Double, recall: Double, f1: Double, support: Int) {
+            self.name = name
+            self.precision = precision
+            self.recall = recall
+            self.f1 = f1
+            self.support = support
+        }
     }
 
     /// The class names, in class-index order.
