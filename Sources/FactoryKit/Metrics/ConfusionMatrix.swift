@@ -50,13 +50,14 @@ public struct ConfusionMatrix: Sendable, Equatable {
         self.counts = counts
     }
 
-    /// Samples of `classIndex` predicted as `classIndex`.
+    /// Samples of `classIndex` predicted as `classIndex`; `classIndex` in `0..<classCount`.
     public func truePositives(_ classIndex: Int) -> Int { counts[classIndex][classIndex] }
 
-    /// Samples whose true class is `classIndex` (the row sum): the class's support.
+    /// Samples whose true class is `classIndex` (the row sum): the class's support;
+    /// `classIndex` in `0..<classCount`.
     public func support(_ classIndex: Int) -> Int { counts[classIndex].reduce(0, +) }
 
-    /// Samples predicted as `classIndex` (the column sum).
+    /// Samples predicted as `classIndex` (the column sum); `classIndex` in `0..<classCount`.
     public func predictedCount(_ classIndex: Int) -> Int { counts.reduce(0) { $0 + $1[classIndex] } }
 }
 

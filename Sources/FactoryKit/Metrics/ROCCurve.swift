@@ -44,8 +44,9 @@ extension Metrics {
     }
 
     /// The area under a piecewise-linear curve by the trapezoid rule (sklearn's `auc`), for
-    /// `x` sorted in increasing order.
-    public static func trapezoidArea(x: [Double], y: [Double]) -> Double {
+    /// `x` sorted in increasing order and as many `y` values (internal: called on curves built
+    /// here, never on user arrays).
+    static func trapezoidArea(x: [Double], y: [Double]) -> Double {
         precondition(x.count == y.count, "trapezoidArea: x has \(x.count) points but y has \(y.count)")
         var area = 0.0
         for index in x.indices.dropFirst() {
