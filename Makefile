@@ -17,11 +17,17 @@ FACTORY      := $(SCRATCH)/$(CONFIG)/factory
 .PHONY: demo test build deps clean
 
 demo: build
-	$(FACTORY) --help
-	$(FACTORY) version
-	$(FACTORY) models list
-	@echo "== GEMM benchmark (BENCHMARKS.md: gemm-1024), one JSON line =="
-	$(FACTORY) bench gemm-1024
+	$(FACTORY) --version
+	$(FACTORY) catalog list
+	@set -e; folder=$$(mktemp -d); trap 'rm -rf "$$folder"' EXIT; \
+	echo "== factory new --task sentiment $$folder/reviews"; \
+	$(FACTORY) new --task sentiment "$$folder/reviews"; \
+	echo "== factory train (2 epochs)"; \
+	$(FACTORY) train --project "$$folder/reviews" --set train.epochs=2; \
+	echo "== factory eval"; \
+	$(FACTORY) eval --project "$$folder/reviews"; \
+	echo "== factory predict"; \
+	$(FACTORY) predict --project "$$folder/reviews" "The staff were lovely and the food was even better." "It stopped working after a week and nobody answered my emails."
 
 test: deps
 	$(SWIFT) build $(SWIFT_FLAGS) --build-tests

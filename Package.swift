@@ -49,13 +49,14 @@ let package = Package(
         .target(
             name: "FactoryKit",
             dependencies: ["FactoryTensor", "FactoryNN", "FactoryIO", "FactoryModels", .product(name: "Yams", package: "Yams")]),
+        .target(name: "Sentiment", dependencies: ["FactoryKit"], path: "Plugins/Sentiment"),
         .target(
             name: "FactoryBenchmarks", dependencies: ["FactoryTensor", "FactoryNN", "FactoryIO", "FactoryModels", "CBLAS"],
             path: "Benchmarks"),
         .executableTarget(
             name: "FactoryCLI",
             dependencies: [
-                "FactoryTensor", "FactoryIO", "FactoryModels", "FactoryBenchmarks",
+                "FactoryTensor", "FactoryIO", "FactoryModels", "FactoryKit", "Sentiment", "FactoryBenchmarks",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
 
@@ -65,6 +66,7 @@ let package = Package(
         .testTarget(name: "FactoryIOTests", dependencies: ["FactoryIO", "TestSupport"], exclude: ["Fixtures"]),
         .testTarget(name: "FactoryModelsTests", dependencies: ["FactoryModels", "TestSupport"]),
         .testTarget(name: "FactoryKitTests", dependencies: ["FactoryKit", "TestSupport"]),
+        .testTarget(name: "SentimentTests", dependencies: ["Sentiment", "FactoryKit", "TestSupport"]),
         .testTarget(name: "FactoryCLITests"),
     ]
 )

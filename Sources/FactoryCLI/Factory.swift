@@ -11,9 +11,13 @@ struct Factory: AsyncParsableCommand {
         discussion: """
             Pretrained backbones are fine-tuned into task models by task plugins (sentiment,
             translation, image classification, defect detection, speaker adaptation, medical
-            records). Run `factory models list` to see the pretrained backbones and
-            `factory bench` to measure the compute kernels on this machine.
+            records). Start with `factory catalog list`, then
+            `factory new --task sentiment my-project`; `factory models list` shows the
+            pretrained backbones and `factory bench` measures this machine.
             """,
         version: "factory \(FactoryVersion.current)",
-        subcommands: [BenchCommand.self, ModelsCommand.self, VersionCommand.self])
+        subcommands: [
+            NewCommand.self, TrainCommand.self, EvalCommand.self, PredictCommand.self, CatalogCommand.self,
+            ModelsCommand.self, BenchCommand.self, VersionCommand.self,
+        ])
 }

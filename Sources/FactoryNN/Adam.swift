@@ -11,7 +11,7 @@ public class AdaptiveMomentOptimizer: Optimizer {
     public var groups: [ParameterGroup]
     /// Step counts and `"firstMoment"`, `"secondMoment"` (and `"maximumSecondMoment"` with
     /// AMSGrad) buffers, created on a parameter's first update.
-    public private(set) var state = OptimizerStateTable()
+    public var state = OptimizerStateTable()
     let rule: AdamUpdate
     let name: String
 

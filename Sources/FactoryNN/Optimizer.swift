@@ -9,8 +9,8 @@
 public protocol Optimizer: AnyObject {
     /// The parameter groups, each with its own rate and weight decay.
     var groups: [ParameterGroup] { get set }
-    /// Per-parameter state (step counts and buffers), for inspection.
-    var state: OptimizerStateTable { get }
+    /// Per-parameter state (step counts and buffers); settable so a checkpoint can restore it.
+    var state: OptimizerStateTable { get set }
     /// Applies one update to every trainable parameter that has a gradient.
     func step()
 }

@@ -13,7 +13,7 @@ public final class SGD: Optimizer {
     /// The parameter groups.
     public var groups: [ParameterGroup]
     /// Momentum buffers (`"momentumBuffer"`), created on a parameter's first update.
-    public private(set) var state = OptimizerStateTable()
+    public var state = OptimizerStateTable()
     /// The momentum factor μ (0 for plain SGD).
     public let momentum: Float
     /// The dampening τ applied to the gradient in the momentum update (after the first step).

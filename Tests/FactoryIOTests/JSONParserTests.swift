@@ -52,3 +52,13 @@ struct JSONParserTests {
         #expect(throws: JSONSyntaxError.self) { try JSONParser.parse([0x22, 0xC3, 0x28, 0x22]) }
     }
 }
+
+@Suite struct JSONWriterTests {
+    @Test func writesWhatTheParserReadsBack() throws {
+        let text = #"{"a": [1, 2.5, -3e-7, true, null], "b\"q": "line\nnext\t\u0001 é", "c": {}, "d": []}"#
+        let value = try JSONParser.parse(text)
+        #expect(try JSONParser.parse(value.serialized()) == value)
+        #expect(try JSONParser.parse(value.serialized(pretty: true)) == value)
+        #expect(JSONValue.array([.double(2), .double(.nan), .string("\u{1F}")]).serialized() == #"[2,null,"\u001f"]"#)
+    }
+}

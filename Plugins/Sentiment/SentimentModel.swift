@@ -1,0 +1,50 @@
+// SentimentModel: a BERT-family backbone (MiniLM by default) with a classification head on
+// the [CLS] vector or the masked mean of the last hidden state, and the backbone's own
+// tokenizer. Keys: `backbone.*` (the checkpoint's names) and `head.*`. Not here: training.
+
+import FactoryKit
+import Foundation
+
+/// Backbone + pooling + classification head.
+public final class SentimentModel: Module, FineTunableModel {
+    /// The pretrained encoder.
+    public let backbone: BertModel
+    /// The new head.
+    public let head: ClassificationHead
+    /// How token states become one vector.
+    public let pooling: SentencePooling
+    /// The backbone's tokenizer.
+    public let tokenizer: Tokenizer
+    /// Per-class loss weights (`train.class_weights: balanced`), or `nil`.
+    public var classWeights: Tensor?
+    /// The id that pads short texts.
+    public let padID: Int
+    /// The longest input in tokens (longer texts are truncated).
+    public let maximumLength: Int
+
+    init(backbone: BertModel, head: ClassificationHead, pooling: SentencePooling, tokenizer: Tokenizer, padID: Int, maximumLength: Int) {
+        self.backbone = backbone
+        self.head = head
+        self.pooling = pooling
+        self.tokenizer = tokenizer
+        self.padID = padID
+        self.maximumLength = Swift.min(maximumLength, backbone.configuration.maximumPositions)
+        super.init()
+    }
+
+    override public var children: [(key: String, module: Module)] { [("backbone", backbone), ("head", head)] }
+
+    public var backboneBlockKeyPrefixes: [String] {
+        ["backbone.embeddings"] + (0..<backbone.layers.count).map { "backbone.encoder.layer.\($0)" }
+    }
+    public var headKeyPrefixes: [String] { ["head"] }
+
+    /// Logits `[B, classes]` for texts.
+    public func logits(_ texts: [String]) throws -> Tensor {
+        let encoded = try texts.map { try tokenizer.encode($0).ids }
+        let padded = PaddedSequences(encoded, padID: padID, maximumLength: maximumLength)
+        let input = BertInput(ids: padded.ids, attentionMask: padded.mask, batchSize: padded.count, sequenceLength: padded.length)
+        let hidden = backbone(input)
+        return head(pooling(hidden, attentionMask: input.hasNoPadding ? nil : input.maskTensor))
+    }
+}

@@ -1,0 +1,14 @@
+// BuiltInPlugins: the task plugins compiled into the `factory` executable, registered by id.
+// Not here: the plugins themselves (Plugins/), the catalog file.
+
+import FactoryKit
+import Sentiment
+
+enum BuiltInPlugins {
+    /// A registry with every built-in plugin.
+    static func registry() throws -> PluginRegistry {
+        var registry = PluginRegistry()
+        try registry.register(SentimentPlugin())
+        return registry
+    }
+}

@@ -1,0 +1,156 @@
+// TaskPlugin: the contract between a task plugin and the fine-tuning core — the whole plugin
+// API. A plugin (built-in or third-party, in its own package) implements exactly this and
+// imports only FactoryKit. The plugin supplies the task's data reading, model (backbone plus
+// its new head), forward pass with loss, metrics, prediction answers and sample project;
+// the core does everything else (splits, deduplication, batching order, freezing,
+// layer-wise learning rates, optimisation, schedules, early stopping, checkpoints, resume,
+// logs, reports). Not here: the core's implementation (Training/, Data/), the registry.
+
+import Foundation
+
+/// One example of a task, as the plugin reads it.
+public protocol TaskExample: Sendable {
+    /// The class index to stratify splits by (`nil`: not a labelled classification example).
+    var stratum: Int? { get }
+    /// The text that identifies duplicates (`nil`: never a duplicate). The core removes exact
+    /// duplicates and duplicates after normalisation (case, spacing, punctuation).
+    var deduplicationKey: String? { get }
+}
+
+/// A model a plugin builds: a module whose backbone blocks and head the core can find by key.
+///
+/// The core freezes and assigns learning rates by these prefixes: ``backboneBlockKeyPrefixes``
+/// in input-to-output order (embeddings first, top layer last), and ``headKeyPrefixes`` for
+/// the new head (always trained, at the base learning rate).
+public protocol FineTunableModel: Module {
+    /// Key prefixes of the backbone's blocks, input side first (`backbone.embeddings`,
+    /// `backbone.encoder.layer.0`, ...). Layer-wise decay gives the last one the highest rate.
+    var backboneBlockKeyPrefixes: [String] { get }
+    /// Key prefixes of the head the plugin added or replaced (`head`).
+    var headKeyPrefixes: [String] { get }
+}
+
+/// What a plugin's data reading produced.
+public struct TaskData<Example: TaskExample>: Sendable {
+    /// Every example, in file order (the core splits them unless ``userSplits`` is set).
+    public var examples: [Example]
+    /// Class names by index, for classification tasks (empty otherwise).
+    public var labelNames: [String]
+    /// The user's own split, when the data came with one: indices into ``examples``.
+    public var userSplits: DataSplits?
+
+    /// Creates loaded data.
+    public init(examples: [Example], labelNames: [String] = [], userSplits: DataSplits? = nil) {
+        self.examples = examples
+        self.labelNames = labelNames
+        self.userSplits = userSplits
+    }
+}
+
+/// What the core saves with a model so the plugin can rebuild it for eval and predict.
+public struct TaskModelInfo: Sendable, Equatable, Codable {
+    /// Class names by index (empty for tasks without classes).
+    public var labelNames: [String]
+    /// Examples per class in the training split (for class weights); empty without classes.
+    public var trainingClassCounts: [Int]
+    /// Anything else the plugin needs to rebuild the model (string values).
+    public var properties: [String: String]
+
+    /// Creates model information.
+    public init(labelNames: [String] = [], trainingClassCounts: [Int] = [], properties: [String: String] = [:]) {
+        self.labelNames = labelNames
+        self.trainingClassCounts = trainingClassCounts
+        self.properties = properties
+    }
+}
+
+/// The result of running the model on a batch.
+public struct TaskForward<Output: Sendable> {
+    /// The mean loss over the batch (differentiable), or `nil` when the examples have no targets.
+    public var loss: Tensor?
+    /// One output per example (for metrics and predictions), not tracked by autodiff.
+    public var outputs: [Output]
+
+    /// Creates a forward result.
+    public init(loss: Tensor?, outputs: [Output]) {
+        self.loss = loss
+        self.outputs = outputs
+    }
+}
+
+/// The metrics of one split.
+public struct TaskEvaluation: Sendable {
+    /// Metric values by their shared snake_case names (`accuracy`, `macro_f1`, ...).
+    public var metrics: [String: Double]
+    /// A human-readable report (tables) printed by `factory eval`.
+    public var report: String
+    /// Extra JSON-able details written to eval.json (per-class tables, confusion matrix).
+    public var details: [String: JSONValue]
+
+    /// Creates an evaluation.
+    public init(metrics: [String: Double], report: String = "", details: [String: JSONValue] = [:]) {
+        self.metrics = metrics
+        self.report = report
+        self.details = details
+    }
+}
+
+/// One answer of `factory predict`.
+public struct TaskPrediction: Sendable {
+    /// The input it answers (a file path or a line of text).
+    public var input: String
+    /// One line for a terminal ("positive (0.93)").
+    public var summary: String
+    /// The structured answer for `--json`.
+    public var fields: [String: JSONValue]
+
+    /// Creates an answer.
+    public init(input: String, summary: String, fields: [String: JSONValue]) {
+        self.input = input
+        self.summary = summary
+        self.fields = fields
+    }
+}
+
+/// A task plugin: the task-specific half of fine-tuning.
+public protocol TaskPlugin: Sendable {
+    /// One example of the task.
+    associatedtype Example: TaskExample
+    /// What the model outputs for one example (class probabilities, a translation, ...).
+    associatedtype Output: Sendable
+    /// The model: a backbone with this task's head.
+    associatedtype Model: FineTunableModel
+
+    /// Catalog identity and metadata.
+    var descriptor: TaskDescriptor { get }
+    /// The task's own options (merged into `factory.yaml` with the core's).
+    var configOptions: [ConfigOption] { get }
+    /// The metric early stopping and "best" checkpoints watch by default, and its direction.
+    var primaryMetric: (name: String, higherIsBetter: Bool) { get }
+
+    /// Reads the project's data. Errors name the file and the record.
+    func loadData(_ context: TaskContext) throws -> TaskData<Example>
+    /// Builds the model for `info`: the pretrained backbone from the model store plus the
+    /// task's new head. The core loads saved weights into it for eval and predict.
+    func makeModel(_ context: TaskContext, info: TaskModelInfo) throws -> Model
+    /// Runs the model on a batch (the plugin pads and masks, with the core's helpers) and,
+    /// when the examples have targets, computes the mean loss.
+    func forward(_ model: Model, examples: [Example], context: TaskContext) throws -> TaskForward<Output>
+    /// The metrics of a whole split from its outputs.
+    func evaluate(outputs: [Output], examples: [Example], info: TaskModelInfo, context: TaskContext) throws -> TaskEvaluation
+    /// Turns `factory predict` inputs (file paths, or lines of text) into examples.
+    func predictionExamples(from inputs: [String], context: TaskContext) throws -> [Example]
+    /// The user-facing answer for one output.
+    func prediction(for output: Output, input: String, info: TaskModelInfo) -> TaskPrediction
+    /// Writes the sample data into a new project folder and returns the option values
+    /// `factory.yaml` should start with (for example `data.path`).
+    /// - Parameters:
+    ///   - projectFolder: the new project's folder (exists, empty).
+    ///   - sample: the task's sample folder (the catalog entry's `sample`, resolved).
+    func writeSample(into projectFolder: URL, from sample: URL) throws -> [String: ConfigValue]
+}
+
+extension TaskPlugin {
+    /// By default, the validation loss (lower is better).
+    public var primaryMetric: (name: String, higherIsBetter: Bool) { ("loss", false) }
+}
