@@ -9,7 +9,7 @@ import Foundation
 struct CatalogCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "catalog", abstract: "Browse the task plugins and their backbones.",
-        subcommands: [List.self, Show.self, Search.self])
+        subcommands: [List.self, Show.self, Search.self, Verify.self])
 
     static func table(_ tasks: [TaskDescriptor]) -> String {
         formatTable([["ID", "NAME", "BACKBONES", "INPUT", "SUMMARY"]]
@@ -78,6 +78,34 @@ struct CatalogCommand: ParsableCommand {
                 let found = try TaskCatalog.loadDefault().search(words.joined(separator: " "))
                 if json { try printJSON(found); return }
                 if found.isEmpty { print("no task matches \"\(words.joined(separator: " "))\"") } else { print(CatalogCommand.table(found)) }
+            }
+        }
+    }
+
+    struct Verify: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Check that every catalog task has a plugin in this factory and every plugin a catalog entry that agrees with it.")
+
+        func run() throws {
+            try reportingProjectErrors {
+                let catalog = try TaskCatalog.loadDefault()
+                let registry = try BuiltInPlugins.registry()
+                var problems: [String] = []
+                for task in catalog.tasks {
+                    guard let plugin = try? registry.plugin(task.id) else {
+                        problems.append("catalog task \(task.id) has no plugin in this factory")
+                        continue
+                    }
+                    if plugin.descriptor != task { problems.append("catalog entry \(task.id) differs from what its plugin (\(plugin.descriptor.type)) says") }
+                    if let sample = catalog.sampleFolder(of: task), !FileManager.default.fileExists(atPath: sample.path) {
+                        problems.append("the sample of \(task.id) is missing at \(sample.path)")
+                    }
+                }
+                for plugin in registry.plugins where catalog.task(plugin.descriptor.id) == nil {
+                    problems.append("plugin \(plugin.descriptor.id) (\(plugin.descriptor.type)) has no catalog entry")
+                }
+                guard problems.isEmpty else { throw PluginError(problems.joined(separator: "\n")) }
+                print("catalog and plugins agree: \(catalog.tasks.map(\.id).joined(separator: ", "))")
             }
         }
     }

@@ -121,7 +121,7 @@ public final class FineTuningRun<Plugin: TaskPlugin> {
         case "sgd": optimizer = SGD(groups: groups, momentum: settings.momentum, nesterov: settings.momentum > 0)
         default: optimizer = AdamW(groups: groups)
         }
-        let configuration = context.config.values.mapValues(\.description)
+        let configuration = context.config.snapshot
         var state = RunState(task: plugin.descriptor.id, epochsCompleted: 0, optimizerSteps: 0, bestValue: nil, bestEpoch: nil,
                              epochsWithoutImprovement: 0, stoppedEarly: false, modelInfo: info, validationMetrics: [:],
                              plateauFactor: 1, configuration: configuration)
@@ -131,9 +131,9 @@ public final class FineTuningRun<Plugin: TaskPlugin> {
                 throw TrainingError("\(files.lastCheckpoint.path): no checkpoint to resume from; run `factory train` without --resume")
             }
             let saved = try RunCheckpoint.readState(files.lastCheckpoint)
-            let changed = Set(saved.configuration.keys).union(configuration.keys).filter { saved.configuration[$0] != configuration[$0] }.sorted()
+            let changed = context.config.changes(since: saved.configuration)
             guard saved.task == plugin.descriptor.id, changed.isEmpty else {
-                throw TrainingError("the configuration changed since the run started (\(changed.joined(separator: ", "))); resume needs the same settings — restore them, or train from the start without --resume")
+                throw TrainingError("the configuration changed since the run started (\(changed.joined(separator: "; "))); resume needs the same settings — restore them, or train from the start without --resume")
             }
             guard saved.modelInfo == info else {
                 throw TrainingError("the data's labels changed since the run started; train from the start without --resume")
@@ -315,7 +315,17 @@ public final class FineTuningRun<Plugin: TaskPlugin> {
         guard state.task == plugin.descriptor.id else {
             throw TrainingError("\(checkpoint.path) was trained for task \(state.task), not \(plugin.descriptor.id)")
         }
-        let model = try plugin.makeModel(context, info: state.modelInfo)
+        // The model is rebuilt as it was trained: `model.*` options come from the run, not from
+        // factory.yaml as it is now (which may have been edited since).
+        var config = context.config
+        for (key, value) in state.configuration.values where key.hasPrefix("model.") && config.values[key] != value {
+            if let updated = try? config.setting(key, to: value) {
+                progress.log("using \(key) = \(value) from the trained run (factory.yaml now says \(config[key]))")
+                config = updated
+            }
+        }
+        let modelContext = TaskContext(projectFolder: context.projectFolder, config: config, modelStore: context.modelStore, log: context.log)
+        let model = try plugin.makeModel(modelContext, info: state.modelInfo)
         try RunCheckpoint.load(checkpoint, into: model)
         return (model, state, checkpoint)
     }

@@ -28,14 +28,14 @@ public struct RunState: Sendable, Equatable, Codable {
     public var validationMetrics: [String: Double]
     /// The learning-rate factor of the plateau schedule (1 until the first reduction).
     public var plateauFactor: Double
-    /// The configuration the run was started with (every option, as text), so `--resume`
-    /// can refuse a changed one and name what changed.
-    public var configuration: [String: String]
+    /// The configuration the run was started with (every option), so `--resume` can refuse
+    /// a changed one and name what changed, and eval / predict rebuild the same model.
+    public var configuration: ProjectConfig.Snapshot
 
     /// Creates a run state.
     public init(task: String, epochsCompleted: Int, optimizerSteps: Int, bestValue: Double?, bestEpoch: Int?,
                 epochsWithoutImprovement: Int, stoppedEarly: Bool, modelInfo: TaskModelInfo,
-                validationMetrics: [String: Double], plateauFactor: Double, configuration: [String: String]) {
+                validationMetrics: [String: Double], plateauFactor: Double, configuration: ProjectConfig.Snapshot) {
         self.task = task
         self.epochsCompleted = epochsCompleted
         self.optimizerSteps = optimizerSteps
