@@ -6,6 +6,8 @@ public enum BenchmarkCatalog {
     public static let workloads: [BenchmarkWorkload] = [
         MiniLMWorkloads.train,
         MiniLMWorkloads.infer,
+        SpeakerEncoderWorkloads.train,
+        SpeakerEncoderWorkloads.infer,
         KernelWorkloads.gemm1024,
         KernelWorkloads.copy16M,
         KernelWorkloads.add16M,
