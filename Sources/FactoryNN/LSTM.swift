@@ -1,8 +1,9 @@
 // LSTM: a multi-layer, unidirectional, batch-first LSTM with PyTorch's parameter names
 // (`weight_ih_l{k}`, `weight_hh_l{k}`, `bias_ih_l{k}`, `bias_hh_l{k}`) and gate order
 // i, f, g, o. Dimension letters: B batch, T time steps, I input size, H hidden size.
-// Per layer the input projection x W_ih^T + b_ih + b_hh is one matmul over all time steps;
-// each step then adds only h W_hh^T and runs the fused `Tensor.lstmCell`.
+// Per layer the input projection x W_ih^T is one matmul over all time steps (time-major);
+// the recurrence (biases, h W_hh^T and the fused cell per step) runs as one
+// `Tensor.lstmSequence` node with its own backward through time.
 // Not here: bidirectional layers, dropout between layers, projections (proj_size),
 // packed variable-length sequences (mask or sort by length outside).
 
@@ -87,12 +88,12 @@ public final class LSTM: Module {
     /// - Parameters:
     ///   - input: `[B, T, I]`.
     ///   - initialStates: one `(hidden, cell)` per layer, `[B, H]` each; `nil` for zeros.
-    /// - Returns: the last layer's hidden state at every step `[B, T, H]`, and each layer's
-    ///   final `(hidden, cell)`.
+    /// - Returns: the last layer's hidden state at every step `[B, T, H]` (a transposed view
+    ///   of time-major storage), and each layer's final `(hidden, cell)`.
     public func callAsFunction(_ input: Tensor, initialStates: [State]? = nil) -> (output: Tensor, finalStates: [State]) {
         precondition(input.rank == 3 && input.shape[2] == inputSize && input.shape[1] > 0,
                      "LSTM: input shape \(input.shape) is not [B, T > 0, \(inputSize)]")
-        let B = input.shape[0], T = input.shape[1], H = hiddenSize
+        let B = input.shape[0], H = hiddenSize
         if let initialStates {
             precondition(initialStates.count == layers,
                          "LSTM: \(initialStates.count) initial states for \(layers) layers")
@@ -101,27 +102,18 @@ public final class LSTM: Module {
                              "LSTM: initial state of layer \(layer) is hidden \(state.hidden.shape), cell \(state.cell.shape), expected [\(B), \(H)] each")
             }
         }
-        var sequence = input
+        var sequence = input.transposed(0, 1)                                             // [T, B, I], time-major
         var finalStates: [State] = []
         for layer in 0..<layers {
-            // All time steps' input projections in one matmul: [B, T, 4H].
-            let projected = sequence.matmul(inputWeights[layer].transposed()) + (inputBiases[layer] + hiddenBiases[layer])
-            let recurrentWeight = hiddenWeights[layer].transposed()                      // [H, 4H] view
-            var hidden: Tensor? = initialStates?[layer].hidden
-            var cell = initialStates?[layer].cell ?? Tensor.zeros([B, H])
-            var outputs: [Tensor] = []
-            outputs.reserveCapacity(T)
-            for step in 0..<T {
-                var gates = projected.selecting(axis: 1, index: step)                      // [B, 4H]
-                if let hidden { gates = gates + hidden.matmul(recurrentWeight) }          // no h W_hh term for a zero state
-                let next = Tensor.lstmCell(gates: gates, cellState: cell)
-                hidden = next.hidden
-                cell = next.cell
-                outputs.append(next.hidden)
-            }
-            finalStates.append((hidden!, cell))
-            sequence = Tensor.stack(outputs, axis: 1)                                       // [B, T, H]
+            // All time steps' input projections in one matmul: [T, B, 4H]; the biases are
+            // added as each step's gates are formed.
+            let projected = sequence.matmul(inputWeights[layer].transposed())
+            let run = Tensor.lstmSequence(
+                projectedInput: projected, recurrentWeight: hiddenWeights[layer], bias: inputBiases[layer] + hiddenBiases[layer],
+                initialHidden: initialStates?[layer].hidden, initialCell: initialStates?[layer].cell)
+            finalStates.append((run.finalHidden, run.finalCell))
+            sequence = run.outputs                                                          // [T, B, H]
         }
-        return (sequence, finalStates)
+        return (sequence.transposed(0, 1), finalStates)
     }
 }

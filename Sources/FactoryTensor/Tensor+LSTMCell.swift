@@ -53,16 +53,17 @@ extension Tensor {
     }
 }
 
-/// Vectorised row kernels of the fused LSTM cell; rows (batch entries) go to threads.
+/// Vectorised row kernels of the fused LSTM cell; rows (batch entries) go to threads unless
+/// `threaded` is false (a caller that already runs on several threads).
 enum LSTMCellKernels {
     static func forward(
         gates: UnsafePointer<Float>, cell: UnsafePointer<Float>, batch: Int, hiddenSize: Int,
         activations: UnsafeMutablePointer<Float>, cellTanh: UnsafeMutablePointer<Float>,
-        hidden: UnsafeMutablePointer<Float>, newCell: UnsafeMutablePointer<Float>
+        hidden: UnsafeMutablePointer<Float>, newCell: UnsafeMutablePointer<Float>, threaded: Bool = true
     ) {
         let H = hiddenSize
         let pointers = UncheckedSendable((gates, cell, activations, cellTanh, hidden, newCell))
-        Parallel.forEachRange(batch, costPerItem: 16 * H) { rows in
+        Parallel.forEachRange(batch, costPerItem: threaded ? 16 * H : 0) { rows in
             let (gates, cell, activations, cellTanh, hidden, newCell) = pointers.value
             for b in rows {
                 let a = gates + b * 4 * H, act = activations + b * 4 * H
@@ -97,11 +98,11 @@ enum LSTMCellKernels {
         hiddenGradient: UnsafePointer<Float>, cellGradient: UnsafePointer<Float>,
         activations: UnsafePointer<Float>, cellTanh: UnsafePointer<Float>, previousCell: UnsafePointer<Float>,
         batch: Int, hiddenSize: Int,
-        gatesGradient: UnsafeMutablePointer<Float>, previousCellGradient: UnsafeMutablePointer<Float>
+        gatesGradient: UnsafeMutablePointer<Float>, previousCellGradient: UnsafeMutablePointer<Float>, threaded: Bool = true
     ) {
         let H = hiddenSize
         let pointers = UncheckedSendable((hiddenGradient, cellGradient, activations, cellTanh, previousCell, gatesGradient, previousCellGradient))
-        Parallel.forEachRange(batch, costPerItem: 16 * H) { rows in
+        Parallel.forEachRange(batch, costPerItem: threaded ? 16 * H : 0) { rows in
             let (gh, gc, activations, cellTanh, previousCell, gatesGradient, previousCellGradient) = pointers.value
             let one = Float8(repeating: 1)
             for b in rows {
