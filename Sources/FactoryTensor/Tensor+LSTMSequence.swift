@@ -61,15 +61,16 @@ extension Tensor {
                 projected: projected.pointer, weight: weight.pointer, bias: gateBias.pointer, initialHidden: hidden0?.pointer,
                 initialCell: cell0.pointer, steps: T, batch: B, hiddenSize: H, buffers: buffers)
         }
-        let states = buffers.states
+        // The result is a tensor object of its own over the states' storage: the backward
+        // closure holds `buffers`, and must not hold the tensor that owns the closure.
+        let states = buffers.states.detached()
         if recording {
-            let savedStates = states.detached()
             states.recordGradient("lstmSequence", inputs: inputs) { g in
                 let upstream = g.contiguous()
-                let gradients = withExtendedLifetime((upstream, weight, hidden0, cell0, savedStates)) {
+                let gradients = withExtendedLifetime((upstream, weight, hidden0, cell0)) {
                     LSTMSequenceKernels.backward(
                         upstream: upstream.pointer, weight: weight.pointer, initialHidden: hidden0?.pointer,
-                        initialCell: cell0.pointer, states: savedStates.pointer, steps: T, batch: B, hiddenSize: H,
+                        initialCell: cell0.pointer, states: buffers.states.pointer, steps: T, batch: B, hiddenSize: H,
                         buffers: buffers,
                         needs: (recurrentWeight.requiresGradient, initialHidden?.requiresGradient ?? false))
                 }
@@ -93,7 +94,8 @@ extension Tensor {
 /// What the forward writes and the backward reads. With `keepingEveryStep` false (inference)
 /// the per-step buffers hold one step (cells: two, the previous and the current).
 final class LSTMSequenceBuffers {
-    /// `[T + 1, B, H]`: h_0 … h_(T-1), then c_(T-1).
+    /// `[T + 1, B, H]`: h_0 … h_(T-1), then c_(T-1). Never carries a gradient function (the
+    /// op returns another tensor object over the same storage).
     let states: Tensor
     /// `[T or 1, B, 4H]`: σ(i), σ(f), tanh(g), σ(o) of each step.
     let activations: Tensor

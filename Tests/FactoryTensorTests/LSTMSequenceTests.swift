@@ -114,6 +114,24 @@ private let sequenceGradientTolerance = 2e-3
         #expect(TestData.maximumDifference(result.outputs.scalars, reference.outputs.scalars) < fusedVersusUnrolledTolerance)
     }
 
+    /// Once the caller lets go of the outputs, the graph is freed: the backward closure must
+    /// not keep the node that owns it (a cycle would leak every step's buffers).
+    @Test func graphIsFreedAfterBackward() {
+        weak var projection: Tensor?
+        weak var weight: Tensor?
+        do {
+            let tensors = inputs(steps: 3, batch: 2, hiddenSize: 4, seed: 97)
+            projection = tensors[0]
+            weight = tensors[1]
+            tensors[0].requiresGradient = true
+            tensors[1].requiresGradient = true
+            let result = Tensor.lstmSequence(projectedInput: tensors[0], recurrentWeight: tensors[1], bias: tensors[2])
+            (result.outputs.sum() + result.finalCell.sum()).backward()
+            #expect(projection != nil && tensors[1].gradient != nil)
+        }
+        #expect(projection == nil && weight == nil)
+    }
+
     @Test func inferenceGivesTheSameValues() {
         let tensors = inputs(steps: 6, batch: 2, hiddenSize: 9, seed: 95)
         tensors[1].requiresGradient = true
