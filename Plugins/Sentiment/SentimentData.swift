@@ -45,7 +45,7 @@ enum SentimentData {
         }
         guard !rows.isEmpty else { throw SentimentDataError("\(url.path): the file has no records; add labelled texts") }
         for row in rows where row.text.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty {
-            throw SentimentDataError("\(url.path), record at \(row.source): the text is empty; remove the record or fill it in")
+            throw SentimentDataError("\(row.source): the text is empty; remove the record or fill it in (file \(url.path))")
         }
         return rows
     }

@@ -96,9 +96,9 @@ struct SentimentEndToEndTests {
         let cases: [(name: String, data: Data, overrides: [String], expected: [String])] = [
             ("missing column", Data(good.utf8), ["data.text_column=review"], ["reviews.csv", "review"]),
             ("empty file", Data(), [], ["reviews.csv"]),
-            ("unknown label", Data((good + "meh,mixed\n").utf8), ["data.labels=[negative, neutral, positive]"], ["reviews.csv:6", "mixed"]),
+            ("unknown label", Data((good + "meh,mixed\n").utf8), ["data.labels=[negative, neutral, positive]"], ["reviews.csv:5", "mixed"]),
             ("not UTF-8", Data("text,label\nfine,positive\n".utf8) + Data([0x62, 0xFF, 0xFE, 0x2C, 0x6E, 0x0A]), [], ["reviews.csv", "line 3", "UTF-8"]),
-            ("empty text", Data((good + "  ,positive\n").utf8), [], ["reviews.csv:6", "empty"]),
+            ("empty text", Data((good + "  ,positive\n").utf8), [], ["reviews.csv:5", "empty"]),
         ]
         for testCase in cases {
             let (status, error, project) = try trainWithData(testCase.data, overrides: testCase.overrides)
