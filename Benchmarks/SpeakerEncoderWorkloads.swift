@@ -14,9 +14,8 @@ enum SpeakerEncoderWorkloads {
 
     /// resemblyzer's encoder from the standard model store, installed on first use.
     static func pretrainedEncoder() throws -> GE2ESpeakerEncoder {
-        let store = try ModelStore.standard()
-        try store.install("ge2e") { message in FileHandle.standardError.write(Data("bench: \(message)\n".utf8)) }
-        return try GE2ESpeakerEncoder.load(from: store).encoder
+        _ = try BenchmarkBackbones.folder("ge2e")
+        return try GE2ESpeakerEncoder.load(from: ModelStore.standard()).encoder
     }
 
     /// Mel-like input: non-negative powers, seeded.
