@@ -2,15 +2,16 @@
 // `nn.BatchNorm2d` (affine, tracking running statistics). Parameters `weight`, `bias`;
 // buffers `running_mean`, `running_var`, `num_batches_tracked` (a count, stored as a
 // Float32 scalar). Training normalises with batch statistics and updates the running
-// ones in place; evaluation (`train(false)`) uses the running ones. The arithmetic is
-// `Tensor.batchNorm`. Not here: momentum `None` (cumulative average), SyncBatchNorm,
-// folding into a preceding convolution.
+// ones in place; evaluation (`train(false)`) uses the running ones, and so does a layer
+// whose running statistics are frozen (`runningStatisticsFrozen`), even in training mode.
+// The arithmetic is `Tensor.batchNorm`. Not here: momentum `None` (cumulative average),
+// SyncBatchNorm, folding into a preceding convolution.
 
 /// Batch normalisation over axis 1 of `[N, C, H, W]`.
 ///
 /// Keys: `weight`, `bias` (`[C]`, trained) and the buffers `running_mean`, `running_var`
 /// (`[C]`) and `num_batches_tracked` (`[]`).
-public final class BatchNorm2d: Module {
+public final class BatchNorm2d: Module, RunningStatisticsLayer {
     /// The per-channel scale, `[C]`.
     public let weight: Tensor
     /// The per-channel shift, `[C]`.
@@ -25,6 +26,11 @@ public final class BatchNorm2d: Module {
     public let momentum: Float
     /// Added to the variance before the square root.
     public let epsilon: Float
+    /// When `true`, the layer normalises with its running statistics and leaves them (and
+    /// `num_batches_tracked`) unchanged, in training mode too; `weight` and `bias` still
+    /// train unless frozen. Common when fine-tuning on small batches. See
+    /// ``Module/freezeRunningStatistics(_:keyPrefix:)``.
+    public var runningStatisticsFrozen = false
 
     /// The number of channels C.
     public var channels: Int { weight.shape[0] }
@@ -55,17 +61,23 @@ public final class BatchNorm2d: Module {
         [("running_mean", runningMean), ("running_var", runningVariance), ("num_batches_tracked", batchesTracked)]
     }
 
+    /// Whether a forward pass now normalises with batch statistics (training mode and
+    /// running statistics not frozen) rather than the running ones.
+    public var usesBatchStatistics: Bool { isTraining && !runningStatisticsFrozen }
+
     /// Normalises `input` `[N, C, H, W]`: with batch statistics (updating the running
-    /// ones) in training mode, with the running statistics in evaluation mode.
+    /// ones) in training mode, with the running statistics in evaluation mode or when
+    /// ``runningStatisticsFrozen`` is set.
     public func callAsFunction(_ input: Tensor) -> Tensor {
         precondition(input.rank == 4 && input.shape[1] == channels,
                      "BatchNorm2d: input shape \(input.shape) is not [N, \(channels), H, W]")
-        precondition(!isTraining || input.shape[0] * input.shape[2] * input.shape[3] > 1,
-                     "BatchNorm2d: training needs more than one value per channel, got input shape \(input.shape); use train(false) for single samples")
+        let batchStatistics = usesBatchStatistics
+        precondition(!batchStatistics || input.shape[0] * input.shape[2] * input.shape[3] > 1,
+                     "BatchNorm2d: training needs more than one value per channel, got input shape \(input.shape); use train(false) or freeze the running statistics for single samples")
         let output = input.batchNorm(
             runningMean: runningMean, runningVariance: runningVariance, weight: weight, bias: bias,
-            training: isTraining, momentum: momentum, epsilon: epsilon)
-        if isTraining {
+            training: batchStatistics, momentum: momentum, epsilon: epsilon)
+        if batchStatistics {
             (batchesTracked.storage.pointer + batchesTracked.offset).pointee += 1
         }
         return output

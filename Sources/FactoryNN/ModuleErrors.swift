@@ -84,12 +84,15 @@ public struct ModuleLoadError: Error, Equatable, CustomStringConvertible {
     }
 }
 
-/// A key prefix given to ``Module/freeze(keyPrefix:)`` or ``Module/unfreeze(keyPrefix:)``
-/// that names no parameter.
+/// A key prefix given to ``Module/freeze(keyPrefix:)``, ``Module/unfreeze(keyPrefix:)`` or
+/// ``Module/freezeRunningStatistics(_:keyPrefix:)`` that names nothing it could act on.
 public enum ModuleKeyError: Error, Equatable, CustomStringConvertible {
     /// No parameter key is `keyPrefix` or lies under it; `suggestions` are module keys
     /// that exist near it.
     case noParameterMatches(keyPrefix: String, suggestions: [String])
+    /// No layer with running statistics (a ``RunningStatisticsLayer`` such as
+    /// ``BatchNorm2d``) is `keyPrefix` or lies under it; `suggestions` are such layers' keys.
+    case noRunningStatisticsMatches(keyPrefix: String, suggestions: [String])
 
     public var description: String {
         switch self {
@@ -97,6 +100,11 @@ public enum ModuleKeyError: Error, Equatable, CustomStringConvertible {
             let hint = suggestions.isEmpty ? "" : " Keys near it: \(suggestions.joined(separator: ", "))."
             return "No parameter key starts with \"\(keyPrefix)\", so nothing was frozen or unfrozen.\(hint) "
                 + "Use whole key components as in the checkpoint (`encoder.layer.0`); list the keys with parameters()."
+        case .noRunningStatisticsMatches(let keyPrefix, let suggestions):
+            let hint = suggestions.isEmpty ? " The model has no such layers." : " Such layers: \(suggestions.joined(separator: ", "))."
+            return "No batch-norm layer (a layer with running statistics) has a key starting with \"\(keyPrefix)\", "
+                + "so no statistics were frozen or unfrozen.\(hint) Use whole key components (`_blocks.3`); "
+                + "an empty prefix means the whole model."
         }
     }
 }
