@@ -6,6 +6,9 @@ public enum BenchmarkCatalog {
     public static let workloads: [BenchmarkWorkload] = [
         MiniLMWorkloads.train,
         MiniLMWorkloads.infer,
+        EfficientNetWorkloads.train,
+        EfficientNetWorkloads.frozen,
+        EfficientNetWorkloads.infer,
         SpeakerEncoderWorkloads.train,
         SpeakerEncoderWorkloads.infer,
         KernelWorkloads.gemm1024,
