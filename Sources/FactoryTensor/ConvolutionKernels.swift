@@ -24,30 +24,41 @@ enum ConvolutionKernels {
         }
     }
 
-    /// output = weight (*) input + bias for contiguous NCHW `input`, OIHW `weight`, and `output`
-    /// of [N, O, OH, OW]. Threads inside `im2col` and inside OpenBLAS.
+    /// output = weight (*) input + bias, clamped to `outputRange` when given, for contiguous
+    /// NCHW `input`, OIHW `weight`, and `output` of [N, O, OH, OW]. Ungrouped 1x1 convolutions
+    /// with a small weight over wide planes use the fused kernel (FusedGEMMKernels: bias and
+    /// clamp in the product, each output written once); the rest set the bias, run BLAS and
+    /// clamp, one image at a time so the image's output is still in cache. Threads inside
+    /// `im2col`, the fused kernel and OpenBLAS.
     static func forward(
         problem: Problem, input: UnsafePointer<Float>, weight: UnsafePointer<Float>,
-        bias: UnsafePointer<Float>?, output: UnsafeMutablePointer<Float>
+        bias: UnsafePointer<Float>?, output: UnsafeMutablePointer<Float>, outputRange: ClosedRange<Float>? = nil
     ) {
         let g = problem.geometry
         let outputPlane = g.outputPlane
-        let rowCount = g.batch * problem.outputChannels
-        let pointers = UncheckedSendable(output)
-        if let bias {
-            let biasPointer = UncheckedSendable(bias)
-            Parallel.forEachRange(rowCount, costPerItem: outputPlane) { range in
-                for row in range {
-                    (pointers.value + row * outputPlane).update(
-                        repeating: biasPointer.value[row % problem.outputChannels], count: outputPlane)
-                }
-            }
-        }
         let perGroupIn = problem.inputChannelsPerGroup, perGroupOut = problem.outputChannelsPerGroup
         let depth = problem.depth
         let columns = problem.isPointwise ? nil : UnsafeMutablePointer<Float>.allocate(capacity: depth * outputPlane)
         defer { columns?.deallocate() }
+        if problem.isPointwise && problem.groups == 1
+            && FusedGEMMKernels.isPreferred(outputChannels: problem.outputChannels, depth: depth, columns: outputPlane) {
+            FusedGEMMKernels.forward(
+                batch: g.batch, outputChannels: problem.outputChannels, depth: depth, columns: outputPlane,
+                input: input, inputImageStride: g.channels * g.inputPlane, weight: weight, bias: bias,
+                output: output, outputImageStride: problem.outputChannels * outputPlane, outputRange: outputRange)
+            return
+        }
+        let imageOutput = problem.outputChannels * outputPlane
         for image in 0..<g.batch {
+            let imageTarget = output + image * imageOutput
+            if let bias {
+                let pointers = UncheckedSendable((imageTarget, bias))
+                Parallel.forEachRange(problem.outputChannels, costPerItem: outputPlane) { range in
+                    for channel in range {
+                        (pointers.value.0 + channel * outputPlane).update(repeating: pointers.value.1[channel], count: outputPlane)
+                    }
+                }
+            }
             for group in 0..<problem.groups {
                 let groupInput = input + (image * g.channels + group * perGroupIn) * g.inputPlane
                 let unfolded: UnsafePointer<Float>
@@ -62,9 +73,10 @@ enum ConvolutionKernels {
                     MatrixOperand(pointer: weight + group * perGroupOut * depth, leadingDimension: depth, transposed: false),
                     MatrixOperand(pointer: unfolded, leadingDimension: outputPlane, transposed: false),
                     beta: bias == nil ? 0 : 1,
-                    output + (image * problem.outputChannels + group * perGroupOut) * outputPlane,
+                    imageTarget + group * perGroupOut * outputPlane,
                     leadingDimension: outputPlane)
             }
+            if let outputRange { OutputClampKernels.clamp(imageTarget, count: imageOutput, to: outputRange) }
         }
     }
 

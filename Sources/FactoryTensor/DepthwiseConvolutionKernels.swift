@@ -1,8 +1,12 @@
 // The direct depthwise convolution kernel (one input channel per output channel), forward
-// and backward. Each input plane is first copied into a zero-padded scratch laid out as
-// `stride.width` column phases (phase p holds padded columns p, p + s, p + 2s, ...), so
-// every kernel tap reads a unit-stride run of the scratch for any stride, with no bounds
-// checks: the inner loops are plain SIMD8 multiply-adds over precomputed tap offsets.
+// and backward. Each input plane is first copied into a zero-padded scratch: padding rows
+// above and below, and each row laid out as `stride.width` column phases (phase p holds
+// padded columns p, p + s, p + 2s, ...), so every kernel tap of every output row reads a
+// unit-stride run of the scratch, for any stride and padding, with no bounds checks. The
+// forward kernel keeps a block of 4 output rows x 16 columns in 8 vector accumulators (8
+// independent fused multiply-add chains, enough to hide the FMA latency) and clamps
+// (fused ReLU6) as it stores. The scratch is zeroed once per thread: a plane copy writes
+// only the real input, so the padding stays zero.
 // Backward: weight and bias gradients are dot products against the same scratch; the input
 // gradient of a stride-1 convolution is the forward kernel run on the output gradient with
 // the flipped kernel; other strides gather, per input row and phase, the taps that read it.
@@ -17,8 +21,16 @@ enum DepthwiseConvolutionKernels {
         /// Elements per phase row of the scratch copy.
         let phaseWidth: Int
         /// Offset of tap `kernelRow * kW + kernelColumn` from the start of its output row's
-        /// top (possibly padded) input row, in the phase copy.
+        /// top (possibly padding) input row, in the scratch.
         let tapOffsets: [Int]
+        /// Output rows the forward kernel computes together: 8 for planes at most one vector
+        /// wide, else 4.
+        let rowsPerBlock: Int
+        /// Rows of the scratch: the input rows with the top and bottom padding, and zero rows
+        /// below, enough for whole blocks of output rows.
+        let paddedHeight: Int
+        /// For each phase, the phase-row elements that hold real input columns.
+        let validPhaseColumns: [Range<Int>]
 
         init(geometry g: ConvolutionGeometry) {
             geometry = g
@@ -36,43 +48,50 @@ enum DepthwiseConvolutionKernels {
                 }
             }
             tapOffsets = offsets
+            // Every row the taps of a whole block of output rows can reach, padding included.
+            rowsPerBlock = g.outputWidth <= 8 ? 8 : 4
+            let blockRows = (g.outputHeight + rowsPerBlock - 1) / rowsPerBlock * rowsPerBlock
+            paddedHeight = Swift.max(g.height + g.padding.top,
+                                     (blockRows - 1) * g.stride.height + (g.kernel.height - 1) * g.dilation.height + 1)
+            validPhaseColumns = (0..<g.stride.width).map { phase in
+                ConvolutionGeometry.validOutputRange(
+                    inputSize: g.width, outputSize: phaseWidth, stride: g.stride.width, offset: phase - g.padding.left)
+            }
         }
 
-        /// Floats in one plane's phase copy: H rows of `stride.width` phases.
-        var planeCount: Int { geometry.height * geometry.stride.width * phaseWidth }
+        /// Floats in one plane's scratch copy: padded rows of `stride.width` phases.
+        var planeCount: Int { paddedHeight * geometry.stride.width * phaseWidth }
 
-        /// Offset in the phase copy of output row `outputRow`'s top input row (negative
-        /// when it is padding; only added to offsets of taps on real rows).
+        /// Floats between the first scratch rows of two consecutive output rows.
+        var outputRowStep: Int { geometry.stride.height * geometry.stride.width * phaseWidth }
+
+        /// Offset in the scratch of output row `outputRow`'s top (possibly padding) input row.
         @inline(__always)
-        func rowBase(_ outputRow: Int) -> Int {
-            (outputRow * geometry.stride.height - geometry.padding.top) * geometry.stride.width * phaseWidth
+        func rowBase(_ outputRow: Int) -> Int { outputRow * outputRowStep }
+
+        /// A zeroed scratch buffer for one plane; the caller deallocates it.
+        func makeScratch() -> UnsafeMutablePointer<Float> {
+            let scratch = UnsafeMutablePointer<Float>.allocate(capacity: planeCount)
+            scratch.initialize(repeating: 0, count: planeCount)
+            return scratch
         }
 
-        /// The kernel rows of output row `outputRow` that read real input rows.
-        @inline(__always)
-        func kernelRows(_ outputRow: Int) -> Range<Int> {
-            let g = geometry
-            return ConvolutionGeometry.validOutputRange(
-                inputSize: g.height, outputSize: g.kernel.height, stride: g.dilation.height,
-                offset: outputRow * g.stride.height - g.padding.top)
-        }
-
-        /// Copies one [H, W] plane into its zero-padded phase layout.
+        /// Copies one [H, W] plane into the real-input part of a scratch from ``makeScratch()``
+        /// (whose padding is zero and stays zero).
         func fillPhases(from plane: UnsafePointer<Float>, into phases: UnsafeMutablePointer<Float>) {
             let g = geometry, stride = g.stride.width
             for inputRow in 0..<g.height {
                 let source = plane + inputRow * g.width
                 for phase in 0..<stride {
-                    let row = phases + (inputRow * stride + phase) * phaseWidth
-                    let valid = ConvolutionGeometry.validOutputRange(
-                        inputSize: g.width, outputSize: phaseWidth, stride: stride, offset: phase - g.padding.left)
-                    row.update(repeating: 0, count: valid.lowerBound)
+                    let row = phases + ((inputRow + g.padding.top) * stride + phase) * phaseWidth
+                    let valid = validPhaseColumns[phase]
                     let first = valid.lowerBound * stride + phase - g.padding.left
                     var index = valid.lowerBound
                     if stride == 1 {
                         (row + index).update(from: source + first, count: valid.count)
-                        index = valid.upperBound
-                    } else if stride == 2 {
+                        continue
+                    }
+                    if stride == 2 {
                         // Even lanes of 16 consecutive inputs, while all 16 are inside the row.
                         while index + 8 <= valid.upperBound && first + 2 * (index - valid.lowerBound) + 16 <= g.width {
                             let from = UnsafeRawPointer(source + first + 2 * (index - valid.lowerBound))
@@ -85,77 +104,154 @@ enum DepthwiseConvolutionKernels {
                         row[index] = source[first + (index - valid.lowerBound) * stride]
                         index += 1
                     }
-                    (row + valid.upperBound).update(repeating: 0, count: phaseWidth - valid.upperBound)
                 }
             }
         }
     }
 
-    /// output[n, c] = bias[c] + depthwise window sums of input[n, c] with weight[c].
-    /// `input` [N, C, H, W], `weight` [C, kH * kW], `output` [N, C, OH, OW], all contiguous.
-    /// Threaded over the N * C planes.
+    /// output[n, c] = bias[c] + depthwise window sums of input[n, c] with weight[c], clamped
+    /// to `outputRange` when given. `input` [N, C, H, W], `weight` [C, kH * kW], `output`
+    /// [N, C, OH, OW], all contiguous. Threaded over the N * C planes.
     static func forward(
         geometry g: ConvolutionGeometry, input: UnsafePointer<Float>, weight: UnsafePointer<Float>,
-        bias: UnsafePointer<Float>?, output: UnsafeMutablePointer<Float>
+        bias: UnsafePointer<Float>?, output: UnsafeMutablePointer<Float>, outputRange: ClosedRange<Float>? = nil
     ) {
         let layout = Layout(geometry: g)
         let pointers = UncheckedSendable((input, weight, bias, output))
+        let bounds = RowBounds(outputRange)
         Parallel.forEachRange(g.batch * g.channels, costPerItem: g.outputPlane * g.kernelArea) { range in
             let (input, weight, bias, output) = pointers.value
-            let phases = UnsafeMutablePointer<Float>.allocate(capacity: layout.planeCount)
+            let phases = layout.makeScratch()
             defer { phases.deallocate() }
             layout.tapOffsets.withUnsafeBufferPointer { tapOffsets in
+                let offsets = tapOffsets.baseAddress!
                 for planeIndex in range {
                     let channel = planeIndex % g.channels
                     layout.fillPhases(from: input + planeIndex * g.inputPlane, into: phases)
                     let channelWeight = weight + channel * g.kernelArea
                     let start = Float8(repeating: bias?[channel] ?? 0)
                     let plane = output + planeIndex * g.outputPlane
-                    for outputRow in 0..<g.outputHeight {
-                        let rows = layout.kernelRows(outputRow)
-                        let taps = rows.lowerBound * g.kernel.width..<rows.upperBound * g.kernel.width
-                        forwardRow(
-                            phases: phases, rowBase: layout.rowBase(outputRow), offsets: tapOffsets.baseAddress! + taps.lowerBound,
-                            weights: channelWeight + taps.lowerBound, taps: taps.count, start: start,
-                            width: g.outputWidth, into: plane + outputRow * g.outputWidth)
+                    // Whole blocks of rows (the scratch has zero rows below for the last one);
+                    // only real rows are stored.
+                    for outputRow in stride(from: 0, to: g.outputHeight, by: layout.rowsPerBlock) {
+                        let block = Block(
+                            phases: UnsafePointer(phases) + layout.rowBase(outputRow), rowStep: layout.outputRowStep,
+                            offsets: offsets, weights: channelWeight, taps: g.kernelArea, start: start, bounds: bounds,
+                            width: g.outputWidth, rows: Swift.min(layout.rowsPerBlock, g.outputHeight - outputRow),
+                            out: plane + outputRow * g.outputWidth)
+                        if layout.rowsPerBlock == 8 { block.eightNarrowRows() } else { block.fourRows() }
                     }
                 }
             }
         }
     }
 
-    /// One output row: `width` sums of `taps` weighted unit-stride runs, 16 lanes at a time.
-    /// `rowBase` may be negative (a padded top row); `rowBase + offsets[tap]` never is.
-    @inline(__always)
-    static func forwardRow(
-        phases: UnsafePointer<Float>, rowBase: Int, offsets: UnsafePointer<Int>, weights: UnsafePointer<Float>,
-        taps: Int, start: Float8, width: Int, into out: UnsafeMutablePointer<Float>
-    ) {
-        var column = 0
-        while column + 16 <= width {
-            var sum0 = start, sum1 = start
-            for tap in 0..<taps {
-                let run = UnsafeRawPointer(phases + (rowBase + offsets[tap] + column))
-                let w = Float8(repeating: weights[tap])
-                sum0 += w * run.loadUnaligned(as: Float8.self)
-                sum1 += w * run.loadUnaligned(fromByteOffset: 32, as: Float8.self)
-            }
-            UnsafeMutableRawPointer(out + column).storeBytes(of: sum0, as: Float8.self)
-            UnsafeMutableRawPointer(out + column + 8).storeBytes(of: sum1, as: Float8.self)
-            column += 16
+    /// The clamp applied as outputs are stored (±infinity when there is none: then it
+    /// changes nothing, NaN included).
+    struct RowBounds {
+        let lower: Float8
+        let upper: Float8
+
+        init(_ range: ClosedRange<Float>?) {
+            lower = Float8(repeating: range?.lowerBound ?? -.infinity)
+            upper = Float8(repeating: range?.upperBound ?? .infinity)
         }
-        while column < width {
-            // The phase rows extend past the padded output width, so a full vector is readable.
-            var sum = start
-            for tap in 0..<taps {
-                sum += Float8(repeating: weights[tap]) * UnsafeRawPointer(phases + (rowBase + offsets[tap] + column)).loadUnaligned(as: Float8.self)
-            }
+
+        @inline(__always)
+        func apply(_ x: Float8) -> Float8 {
+            x.replacing(with: lower, where: x .< lower).replacing(with: upper, where: x .> upper)
+        }
+    }
+
+    /// One block of consecutive output rows of one plane. `phases` points at the first row's
+    /// top scratch row; row r starts `r * rowStep` further. Phase rows extend past the padded
+    /// output width and the scratch has rows for whole blocks, so full vectors are always
+    /// readable; only the first `rows` rows and `width` columns are stored.
+    struct Block {
+        let phases: UnsafePointer<Float>
+        let rowStep: Int
+        let offsets: UnsafePointer<Int>
+        let weights: UnsafePointer<Float>
+        let taps: Int
+        let start: Float8
+        let bounds: RowBounds
+        let width: Int
+        let rows: Int
+        let out: UnsafeMutablePointer<Float>
+
+        /// Stores row `row`'s vector at `column` (clamped; only real lanes and rows).
+        @inline(__always)
+        func store(_ value: Float8, row: Int, column: Int) {
+            guard row < rows else { return }
+            let target = out + row * width + column
+            let clamped = bounds.apply(value)
             if column + 8 <= width {
-                UnsafeMutableRawPointer(out + column).storeBytes(of: sum, as: Float8.self)
+                UnsafeMutableRawPointer(target).storeBytes(of: clamped, as: Float8.self)
             } else {
-                for lane in 0..<(width - column) { out[column + lane] = sum[lane] }
+                for lane in 0..<(width - column) { target[lane] = clamped[lane] }
             }
-            column += 8
+        }
+
+        /// Four rows, 16 columns at a time (8 independent accumulators), then 8 at a time.
+        @inline(__always)
+        func fourRows() {
+            let rowBytes = 4 * rowStep  // bytes from one output row's scratch rows to the next
+            var column = 0
+            while column + 16 <= width {
+                var a0 = start, a1 = start, b0 = start, b1 = start, c0 = start, c1 = start, d0 = start, d1 = start
+                for tap in 0..<taps {
+                    let w = Float8(repeating: weights[tap])
+                    let run = UnsafeRawPointer(phases + (offsets[tap] + column))
+                    a0.addProduct(w, run.loadUnaligned(as: Float8.self))
+                    a1.addProduct(w, run.loadUnaligned(fromByteOffset: 32, as: Float8.self))
+                    b0.addProduct(w, run.loadUnaligned(fromByteOffset: rowBytes, as: Float8.self))
+                    b1.addProduct(w, run.loadUnaligned(fromByteOffset: rowBytes + 32, as: Float8.self))
+                    c0.addProduct(w, run.loadUnaligned(fromByteOffset: 2 * rowBytes, as: Float8.self))
+                    c1.addProduct(w, run.loadUnaligned(fromByteOffset: 2 * rowBytes + 32, as: Float8.self))
+                    d0.addProduct(w, run.loadUnaligned(fromByteOffset: 3 * rowBytes, as: Float8.self))
+                    d1.addProduct(w, run.loadUnaligned(fromByteOffset: 3 * rowBytes + 32, as: Float8.self))
+                }
+                store(a0, row: 0, column: column); store(a1, row: 0, column: column + 8)
+                store(b0, row: 1, column: column); store(b1, row: 1, column: column + 8)
+                store(c0, row: 2, column: column); store(c1, row: 2, column: column + 8)
+                store(d0, row: 3, column: column); store(d1, row: 3, column: column + 8)
+                column += 16
+            }
+            while column < width {
+                var a = start, b = start, c = start, d = start
+                for tap in 0..<taps {
+                    let w = Float8(repeating: weights[tap])
+                    let run = UnsafeRawPointer(phases + (offsets[tap] + column))
+                    a.addProduct(w, run.loadUnaligned(as: Float8.self))
+                    b.addProduct(w, run.loadUnaligned(fromByteOffset: rowBytes, as: Float8.self))
+                    c.addProduct(w, run.loadUnaligned(fromByteOffset: 2 * rowBytes, as: Float8.self))
+                    d.addProduct(w, run.loadUnaligned(fromByteOffset: 3 * rowBytes, as: Float8.self))
+                }
+                store(a, row: 0, column: column); store(b, row: 1, column: column)
+                store(c, row: 2, column: column); store(d, row: 3, column: column)
+                column += 8
+            }
+        }
+
+        /// Eight rows of at most 8 columns (one vector each: 8 independent accumulators).
+        @inline(__always)
+        func eightNarrowRows() {
+            let rowBytes = 4 * rowStep  // bytes from one output row's scratch rows to the next
+            var r0 = start, r1 = start, r2 = start, r3 = start, r4 = start, r5 = start, r6 = start, r7 = start
+            for tap in 0..<taps {
+                let w = Float8(repeating: weights[tap])
+                let run = UnsafeRawPointer(phases + offsets[tap])
+                r0.addProduct(w, run.loadUnaligned(as: Float8.self))
+                r1.addProduct(w, run.loadUnaligned(fromByteOffset: rowBytes, as: Float8.self))
+                r2.addProduct(w, run.loadUnaligned(fromByteOffset: 2 * rowBytes, as: Float8.self))
+                r3.addProduct(w, run.loadUnaligned(fromByteOffset: 3 * rowBytes, as: Float8.self))
+                r4.addProduct(w, run.loadUnaligned(fromByteOffset: 4 * rowBytes, as: Float8.self))
+                r5.addProduct(w, run.loadUnaligned(fromByteOffset: 5 * rowBytes, as: Float8.self))
+                r6.addProduct(w, run.loadUnaligned(fromByteOffset: 6 * rowBytes, as: Float8.self))
+                r7.addProduct(w, run.loadUnaligned(fromByteOffset: 7 * rowBytes, as: Float8.self))
+            }
+            store(r0, row: 0, column: 0); store(r1, row: 1, column: 0); store(r2, row: 2, column: 0); store(r3, row: 3, column: 0)
+            store(r4, row: 4, column: 0); store(r5, row: 5, column: 0); store(r6, row: 6, column: 0); store(r7, row: 7, column: 0)
         }
     }
 
@@ -181,7 +277,7 @@ enum DepthwiseConvolutionKernels {
         let pointers = UncheckedSendable((input, outputGradient, weightGradient, biasGradient))
         Parallel.forEachRange(g.channels, costPerItem: g.batch * g.outputPlane * g.kernelArea) { range in
             let (input, outputGradient, weightGradient, biasGradient) = pointers.value
-            let phases = UnsafeMutablePointer<Float>.allocate(capacity: layout.planeCount)
+            let phases = layout.makeScratch()
             let rows = UnsafeMutablePointer<Float>.allocate(capacity: g.outputHeight * paddedWidth)
             let tapSums = UnsafeMutablePointer<Float8>.allocate(capacity: g.kernelArea)
             defer {
@@ -292,7 +388,7 @@ enum DepthwiseConvolutionKernels {
                         while column < valid.upperBound {
                             var sum = Float8()
                             for tap in 0..<taps {
-                                sum += Float8(repeating: weights[tap]) * UnsafeRawPointer(rows + (offsets[tap] + column)).loadUnaligned(as: Float8.self)
+                                sum.addProduct(Float8(repeating: weights[tap]), UnsafeRawPointer(rows + (offsets[tap] + column)).loadUnaligned(as: Float8.self))
                             }
                             UnsafeMutableRawPointer(phaseRow + (column - valid.lowerBound)).storeBytes(of: sum, as: Float8.self)
                             column += 8
@@ -312,12 +408,12 @@ enum DepthwiseConvolutionKernels {
         var index = 0
         while index + 16 <= count {
             let left = UnsafeRawPointer(a + index), right = UnsafeRawPointer(b + index)
-            sum0 += left.loadUnaligned(as: Float8.self) * right.loadUnaligned(as: Float8.self)
-            sum1 += left.loadUnaligned(fromByteOffset: 32, as: Float8.self) * right.loadUnaligned(fromByteOffset: 32, as: Float8.self)
+            sum0.addProduct(left.loadUnaligned(as: Float8.self), right.loadUnaligned(as: Float8.self))
+            sum1.addProduct(left.loadUnaligned(fromByteOffset: 32, as: Float8.self), right.loadUnaligned(fromByteOffset: 32, as: Float8.self))
             index += 16
         }
         if index < count {
-            sum0 += UnsafeRawPointer(a + index).loadUnaligned(as: Float8.self) * UnsafeRawPointer(b + index).loadUnaligned(as: Float8.self)
+            sum0.addProduct(UnsafeRawPointer(a + index).loadUnaligned(as: Float8.self), UnsafeRawPointer(b + index).loadUnaligned(as: Float8.self))
         }
         return sum0 + sum1
     }

@@ -1,7 +1,9 @@
 // 2-D convolution (NCHW input, OIHW weight) with stride, explicit asymmetric padding,
 // dilation and groups, and its gradients. General case: im2col + GEMM; 1x1 stride-1
 // unpadded kernels: a plain GEMM on the input; groups == C == O: the direct depthwise
-// kernel (Tensor+DepthwiseConvolution.swift). Not here: transposed convolution, NHWC.
+// kernel (Tensor+DepthwiseConvolution.swift). An optional output clamp (ReLU6 = [0, 6]) is
+// fused into the kernels, with its hardtanh gradient mask. Not here: transposed
+// convolution, NHWC.
 
 /// The kernel that computes a 2-D convolution.
 public enum ConvolutionAlgorithm: Sendable {
@@ -32,10 +34,14 @@ extension Tensor {
     ///   - dilation: spacing between kernel taps.
     ///   - groups: input and output channels are split into this many independent groups.
     ///   - algorithm: which kernel computes it; ``ConvolutionAlgorithm/automatic`` picks.
+    ///   - outputRange: when given, every output is clamped to it in the same pass (`0...6`
+    ///     is ReLU6); the gradient then passes only where the output lies strictly inside,
+    ///     as `relu6()` and PyTorch's hardtanh.
     /// - Returns: `[N, O, OH, OW]` with `OH = (H + top + bottom - dilation.height * (kH - 1) - 1) / stride.height + 1`.
     public func conv2d(
         weight: Tensor, bias: Tensor? = nil, stride: Size2D = 1, padding: Padding2D = .zero,
-        dilation: Size2D = 1, groups: Int = 1, algorithm: ConvolutionAlgorithm = .automatic
+        dilation: Size2D = 1, groups: Int = 1, algorithm: ConvolutionAlgorithm = .automatic,
+        outputRange: ClosedRange<Float>? = nil
     ) -> Tensor {
         precondition(rank == 4 && weight.rank == 4,
                      "conv2d: input must be [N, C, H, W] and weight [O, C/groups, kH, kW], got \(shape) and \(weight.shape)")
@@ -51,7 +57,8 @@ extension Tensor {
         precondition(algorithm != .depthwise || isDepthwise,
                      "conv2d: the depthwise algorithm needs groups == C == O, got groups \(groups), input \(shape), weight \(weight.shape)")
         if isDepthwise && algorithm != .im2col {
-            return depthwiseConv2d(weight: weight, bias: bias, stride: stride, padding: padding, dilation: dilation)
+            return depthwiseConv2d(weight: weight, bias: bias, stride: stride, padding: padding, dilation: dilation,
+                                   outputRange: outputRange)
         }
         let geometry = ConvolutionGeometry(
             operation: "conv2d", inputShape: shape,
@@ -64,11 +71,16 @@ extension Tensor {
             problem: problem, input: input.storage.pointer + input.offset,
             weight: kernel.storage.pointer + kernel.offset,
             bias: offsetBias.map { UnsafePointer($0.storage.pointer + $0.offset) },
-            output: result.storage.pointer)
+            output: result.storage.pointer, outputRange: outputRange)
 
         let inputs = bias.map { [self, weight, $0] } ?? [self, weight]
+        let clampedOutput = outputRange == nil ? nil : result.detached()
         return result.recordGradient("conv2d", inputs: inputs) { [self] gradient in
-            let outputGradient = gradient.contiguous()
+            let outputGradient = if let outputRange, let clampedOutput {
+                OutputClampKernels.maskedGradient(gradient, output: clampedOutput, range: outputRange)
+            } else {
+                gradient.contiguous()
+            }
             let inputGradient = requiresGradient ? Tensor.uninitialized(shape) : nil
             let weightGradient = weight.requiresGradient ? Tensor.zeros(weight.shape) : nil
             ConvolutionKernels.backward(

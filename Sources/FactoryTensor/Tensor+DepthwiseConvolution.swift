@@ -1,6 +1,7 @@
 // Depthwise 2-D convolution (groups == C == O: each output channel filters its own input
 // channel), the op that dominates MobileNet/EfficientNet on CPU, through the direct kernel
-// in DepthwiseConvolutionKernels.swift. `conv2d` routes here automatically. Not here:
+// in DepthwiseConvolutionKernels.swift, with an optional fused output clamp (ReLU6).
+// `conv2d` routes here automatically. Not here:
 // channel multipliers > 1 (use `conv2d` with groups == C, which takes the im2col path).
 
 extension Tensor {
@@ -15,9 +16,12 @@ extension Tensor {
     ///   - stride: window step (rows, columns).
     ///   - padding: zeros added on each side; may be asymmetric (TensorFlow "SAME").
     ///   - dilation: spacing between kernel taps.
+    ///   - outputRange: when given, every output is clamped to it as it is stored (`0...6` is
+    ///     ReLU6); the gradient then passes only where the output lies strictly inside.
     /// - Returns: `[N, C, OH, OW]`.
     public func depthwiseConv2d(
-        weight: Tensor, bias: Tensor? = nil, stride: Size2D = 1, padding: Padding2D = .zero, dilation: Size2D = 1
+        weight: Tensor, bias: Tensor? = nil, stride: Size2D = 1, padding: Padding2D = .zero, dilation: Size2D = 1,
+        outputRange: ClosedRange<Float>? = nil
     ) -> Tensor {
         precondition(rank == 4, "depthwiseConv2d: input must be [N, C, H, W], got \(shape)")
         let channels = shape[1]
@@ -36,11 +40,16 @@ extension Tensor {
             geometry: geometry, input: input.storage.pointer + input.offset,
             weight: kernel.storage.pointer + kernel.offset,
             bias: denseBias.map { UnsafePointer($0.storage.pointer + $0.offset) },
-            output: result.storage.pointer)
+            output: result.storage.pointer, outputRange: outputRange)
 
         let inputs = bias.map { [self, weight, $0] } ?? [self, weight]
+        let clampedOutput = outputRange == nil ? nil : result.detached()
         return result.recordGradient("depthwiseConv2d", inputs: inputs) { [self] gradient in
-            let outputGradient = gradient.contiguous()
+            let outputGradient = if let outputRange, let clampedOutput {
+                OutputClampKernels.maskedGradient(gradient, output: clampedOutput, range: outputRange)
+            } else {
+                gradient.contiguous()
+            }
             let inputGradient = requiresGradient ? Tensor.uninitialized(shape) : nil
             let weightGradient = weight.requiresGradient ? Tensor.uninitialized(weight.shape) : nil
             let biasGradient = bias?.requiresGradient == true ? Tensor.uninitialized([channels]) : nil
