@@ -106,8 +106,10 @@ import TestSupport
         output.sum().backward()
         // Exactly unchanged: frozen layers never write their buffers.
         #expect(Self.runningStatistics(model) == before)
-        // And they normalise with the running statistics, as in evaluation mode.
-        #expect(TestData.maximumDifference(output.scalars, evaluation.scalars) == 0)
+        // And they normalise with the running statistics, as in evaluation mode (where batch
+        // norm is folded into the convolutions: equal up to Float32 rounding).
+        let difference = TestData.maximumDifference(output.scalars, evaluation.scalars)
+        #expect(difference <= 1e-5, "frozen training-mode features vs evaluation: \(difference)")
         // Weight and bias still train.
         #expect(model.stemNorm.weight.gradient != nil && model.blocks[3].projectNorm.bias.gradient != nil)
 

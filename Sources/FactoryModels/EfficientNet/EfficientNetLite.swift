@@ -91,7 +91,7 @@ public final class EfficientNetLite: Module {
     public func stem(_ images: Tensor) -> Tensor {
         precondition(images.rank == 4 && images.shape[1] == 3,
                      "EfficientNetLite: images must be [N, 3, H, W], got \(images.shape)")
-        return stemNorm(stemConvolution(images)).relu6()
+        return stemConvolution(images, normalizedBy: stemNorm, relu6: true)
     }
 
     /// The output of the first `count` blocks (the stem's output when `count` is 0): mid-level
@@ -125,7 +125,7 @@ public final class EfficientNetLite: Module {
     /// - Returns: `[N, 1280, H/32, W/32]` (sizes rounded up).
     public func features(_ images: Tensor) -> Tensor {
         let x = features(images, upToBlocks: blocks.count)
-        return headNorm(headConvolution(x)).relu6()
+        return headConvolution(x, normalizedBy: headNorm, relu6: true)
     }
 
     /// ``features(_:)`` averaged over the spatial axes: `[N, 1280]`, what a new head reads.

@@ -81,10 +81,10 @@ public final class MBConvBlock: Module {
     public func callAsFunction(_ input: Tensor) -> Tensor {
         var x = input
         if let expandConvolution, let expandNorm {
-            x = expandNorm(expandConvolution(x)).relu6()
+            x = expandConvolution(x, normalizedBy: expandNorm, relu6: true)
         }
-        x = depthwiseNorm(depthwiseConvolution(x)).relu6()
-        x = projectNorm(projectConvolution(x))
+        x = depthwiseConvolution(x, normalizedBy: depthwiseNorm, relu6: true)
+        x = projectConvolution(x, normalizedBy: projectNorm, relu6: false)
         return hasSkip ? x + input : x
     }
 }

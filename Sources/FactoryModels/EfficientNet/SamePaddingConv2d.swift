@@ -3,7 +3,9 @@
 // extra row/column after: a 3x3 stride-2 window on 224 pads 0 before and 1 after), as the
 // EfficientNet-Lite checkpoints were trained with. Depthwise when `groups` equals the
 // channel count. Key `weight` only, as PyTorch's `Conv2dStaticSamePadding(bias=False)`.
-// Not here: bias, dilation, other padding rules (FactoryNN.Conv2d takes explicit padding).
+// With a following batch norm it can run as one fused convolution (see
+// `callAsFunction(_:normalizedBy:relu6:)`). Not here: bias, dilation, other padding rules
+// (FactoryNN.Conv2d takes explicit padding).
 
 import FactoryNN
 import FactoryTensor
@@ -65,5 +67,33 @@ public final class SamePaddingConv2d: Module {
                      "SamePaddingConv2d: input shape \(input.shape) is not [N, \(inputChannels), H, W] (weight \(weight.shape), groups \(groups))")
         return input.conv2d(weight: weight, stride: Size2D(stride), padding: padding(height: input.shape[2], width: input.shape[3]),
                             groups: groups)
+    }
+
+    /// `norm(self(input))`, then ReLU6 when `relu6` is set.
+    ///
+    /// When `norm` uses its running statistics (evaluation mode, or frozen statistics) and no
+    /// gradient is needed, the batch norm is folded into this convolution's weight and bias
+    /// and ReLU6 is fused into its output: one pass instead of three, equal up to Float32
+    /// rounding. Otherwise it runs the three steps, recording gradients as usual.
+    /// - Parameters:
+    ///   - input: `[N, C, H, W]`.
+    ///   - norm: the batch norm over this layer's output channels.
+    ///   - relu6: whether to clamp the result to `[0, 6]`.
+    public func callAsFunction(_ input: Tensor, normalizedBy norm: BatchNorm2d, relu6: Bool) -> Tensor {
+        precondition(norm.channels == outputChannels,
+                     "SamePaddingConv2d: batch norm of \(norm.channels) channels after a convolution with \(outputChannels)")
+        let needsGradient = GradientMode.isEnabled
+            && (input.requiresGradient || weight.requiresGradient || norm.weight.requiresGradient || norm.bias.requiresGradient)
+        guard norm.usesBatchStatistics || needsGradient else {
+            precondition(input.rank == 4 && input.shape[1] == inputChannels,
+                         "SamePaddingConv2d: input shape \(input.shape) is not [N, \(inputChannels), H, W] (weight \(weight.shape), groups \(groups))")
+            let (foldedWeight, foldedBias) = norm.folding(convolutionWeight: weight)
+            return input.conv2d(
+                weight: foldedWeight, bias: foldedBias, stride: Size2D(stride),
+                padding: padding(height: input.shape[2], width: input.shape[3]), groups: groups,
+                outputRange: relu6 ? 0...6 : nil)
+        }
+        let normalized = norm(self(input))
+        return relu6 ? normalized.relu6() : normalized
     }
 }
