@@ -68,7 +68,11 @@ public final class BatchNorm2d: Module, RunningStatisticsLayer {
     /// Normalises `input` `[N, C, H, W]`: with batch statistics (updating the running
     /// ones) in training mode, with the running statistics in evaluation mode or when
     /// ``runningStatisticsFrozen`` is set.
-    public func callAsFunction(_ input: Tensor) -> Tensor {
+    /// - Parameters:
+    ///   - input: `[N, C, H, W]`.
+    ///   - outputRange: when given, the output is clamped to it in the same pass (`0...6`
+    ///     is a fused ReLU6, with ReLU6's gradient).
+    public func callAsFunction(_ input: Tensor, outputRange: ClosedRange<Float>? = nil) -> Tensor {
         precondition(input.rank == 4 && input.shape[1] == channels,
                      "BatchNorm2d: input shape \(input.shape) is not [N, \(channels), H, W]")
         let batchStatistics = usesBatchStatistics
@@ -76,7 +80,7 @@ public final class BatchNorm2d: Module, RunningStatisticsLayer {
                      "BatchNorm2d: training needs more than one value per channel, got input shape \(input.shape); use train(false) or freeze the running statistics for single samples")
         let output = input.batchNorm(
             runningMean: runningMean, runningVariance: runningVariance, weight: weight, bias: bias,
-            training: batchStatistics, momentum: momentum, epsilon: epsilon)
+            training: batchStatistics, momentum: momentum, epsilon: epsilon, outputRange: outputRange)
         if batchStatistics {
             (batchesTracked.storage.pointer + batchesTracked.offset).pointee += 1
         }

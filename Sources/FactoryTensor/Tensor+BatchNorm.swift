@@ -3,6 +3,8 @@
 // the running statistics in place; inference mode uses the running statistics. One fused
 // forward and one fused backward (the full batch-statistics gradient in training, the
 // affine one in inference), vectorised over the spatial axes and threaded over channels.
+// An optional output clamp (ReLU6 after batch norm) is fused into the forward store, with
+// its hardtanh gradient mask.
 // Not here: the `BatchNorm2d` module (parameters, buffers, checkpoint keys) or fusing
 // batch norm into a preceding convolution.
 
@@ -23,9 +25,12 @@ extension Tensor {
     ///   - training: use (and record) batch statistics rather than the running ones.
     ///   - momentum: the weight of the batch statistics in the running update.
     ///   - epsilon: added to the variance before the square root.
+    ///   - outputRange: when given, every output is clamped to it in the same pass (`0...6`
+    ///     is ReLU6); the gradient then passes only where the output lies strictly inside,
+    ///     as `relu6()` and PyTorch's hardtanh.
     public func batchNorm(
         runningMean: Tensor?, runningVariance: Tensor?, weight: Tensor? = nil, bias: Tensor? = nil,
-        training: Bool, momentum: Float = 0.1, epsilon: Float = 1e-5
+        training: Bool, momentum: Float = 0.1, epsilon: Float = 1e-5, outputRange: ClosedRange<Float>? = nil
     ) -> Tensor {
         precondition(rank >= 2, "batchNorm: input shape \(shape) needs at least [N, C]")
         let batch = shape[0], channels = shape[1]
@@ -74,13 +79,18 @@ extension Tensor {
         let output = Tensor.uninitialized(shape)
         BatchNormKernels.affine(
             input: x, gradient: nil, center: mean, inputScale: [], centeredScale: scale, shift: shift,
-            into: output.storage.pointer, layout)
+            into: output.storage.pointer, layout, outputRange: outputRange)
 
         let inputs = [self] + [weight, bias].compactMap { $0 }
         let shape = self.shape
         let savedMean = mean, savedInverseDeviation = inverseDeviation
+        let clampedOutput = outputRange == nil ? nil : output.detached()
         return output.recordGradient("batchNorm", inputs: inputs) { [self] gradient in
-            let g = gradient.contiguous()
+            let g = if let outputRange, let clampedOutput {
+                OutputClampKernels.maskedGradient(gradient, output: clampedOutput, range: outputRange)
+            } else {
+                gradient.contiguous()
+            }
             let x = UnsafePointer(source.storage.pointer + source.offset)
             let gradientPointer = UnsafePointer(g.storage.pointer + g.offset)
             let wantsWeight = weight?.requiresGradient ?? false
@@ -254,10 +264,12 @@ enum BatchNormKernels {
     }
 
     /// out = inputScale[c] * g + centeredScale[c] * (x - center[c]) + shift[c]; without a
-    /// gradient `g` (the forward pass) the first term is left out and `inputScale` unused.
+    /// gradient `g` (the forward pass) the first term is left out and `inputScale` unused,
+    /// and the result is clamped to `outputRange` when given.
     static func affine(
         input x: UnsafePointer<Float>, gradient g: UnsafePointer<Float>?, center: [Float], inputScale: [Float],
-        centeredScale: [Float], shift: [Float], into output: UnsafeMutablePointer<Float>, _ layout: Layout
+        centeredScale: [Float], shift: [Float], into output: UnsafeMutablePointer<Float>, _ layout: Layout,
+        outputRange: ClosedRange<Float>? = nil
     ) {
         let (batch, channels, spatial) = (layout.batch, layout.channels, layout.spatial)
         // Per channel coefficients, packed: [center | centeredScale | shift | inputScale].
@@ -296,8 +308,10 @@ enum BatchNormKernels {
                         }
                     }
                 }
+                if let outputRange { OutputClampKernels.clamp(output, count: batch * channels, to: outputRange) }
                 return
             }
+            let lowerScalar = outputRange?.lowerBound ?? -.infinity, upperScalar = outputRange?.upperBound ?? .infinity
             Parallel.forEachRange(channels, costPerItem: layout.perChannel) { range in
                 let (x, g, output, coefficients) = pointers.value
                 let center = coefficients, centeredScale = coefficients + channels
@@ -322,11 +336,18 @@ enum BatchNormKernels {
                                 s += 1
                             }
                         } else {
+                            // Clamped as stored (with infinite bounds when there is no range: no change, NaN kept).
+                            let lower = Float8(repeating: lowerScalar), upper = Float8(repeating: upperScalar)
                             while s + 8 <= spatial {
-                                store(vectorCenteredScale * (load(xRow + s) - vectorCenter) + vectorShift, outRow + s)
+                                let value = vectorCenteredScale * (load(xRow + s) - vectorCenter) + vectorShift
+                                store(value.replacing(with: lower, where: value .< lower).replacing(with: upper, where: value .> upper), outRow + s)
                                 s += 8
                             }
-                            while s < spatial { outRow[s] = centeredScale[c] * (xRow[s] - center[c]) + shift[c]; s += 1 }
+                            while s < spatial {
+                                let value = centeredScale[c] * (xRow[s] - center[c]) + shift[c]
+                                outRow[s] = value < lowerScalar ? lowerScalar : (value > upperScalar ? upperScalar : value)
+                                s += 1
+                            }
                         }
                     }
                 }

@@ -74,7 +74,8 @@ public final class SamePaddingConv2d: Module {
     /// When `norm` uses its running statistics (evaluation mode, or frozen statistics) and no
     /// gradient is needed, the batch norm is folded into this convolution's weight and bias
     /// and ReLU6 is fused into its output: one pass instead of three, equal up to Float32
-    /// rounding. Otherwise it runs the three steps, recording gradients as usual.
+    /// rounding. Otherwise it runs the convolution, then batch norm with ReLU6 fused into
+    /// it, recording gradients as usual.
     /// - Parameters:
     ///   - input: `[N, C, H, W]`.
     ///   - norm: the batch norm over this layer's output channels.
@@ -93,7 +94,6 @@ public final class SamePaddingConv2d: Module {
                 padding: padding(height: input.shape[2], width: input.shape[3]), groups: groups,
                 outputRange: relu6 ? 0...6 : nil)
         }
-        let normalized = norm(self(input))
-        return relu6 ? normalized.relu6() : normalized
+        return norm(self(input), outputRange: relu6 ? 0...6 : nil)
     }
 }
