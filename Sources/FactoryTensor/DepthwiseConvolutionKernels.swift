@@ -255,63 +255,61 @@ enum DepthwiseConvolutionKernels {
         }
     }
 
-    /// Copies a [OH, OW] gradient plane into rows of `paddedOutputWidth` with zero tails.
-    @inline(__always)
-    static func padRows(_ plane: UnsafePointer<Float>, layout: Layout, into rows: UnsafeMutablePointer<Float>) {
-        let g = layout.geometry, width = layout.paddedOutputWidth
-        for outputRow in 0..<g.outputHeight {
-            let row = rows + outputRow * width
-            row.update(from: plane + outputRow * g.outputWidth, count: g.outputWidth)
-            (row + g.outputWidth).update(repeating: 0, count: width - g.outputWidth)
-        }
-    }
-
     /// Weight gradient [C, kH * kW] and bias gradient [C] of `forward` (either may be `nil`),
     /// overwritten. Threaded over channels, images inside, so each thread owns its sums.
+    /// Per output row and 8 columns, the output-gradient vector is loaded once and multiplied
+    /// into every tap's lanewise sum (the taps' sums are independent, so the adds do not
+    /// wait on each other); padding reads the scratch's zeros.
     static func parameterGradients(
         geometry g: ConvolutionGeometry, input: UnsafePointer<Float>, outputGradient: UnsafePointer<Float>,
         weightGradient: UnsafeMutablePointer<Float>?, biasGradient: UnsafeMutablePointer<Float>?
     ) {
         let layout = Layout(geometry: g)
-        let paddedWidth = layout.paddedOutputWidth
         let pointers = UncheckedSendable((input, outputGradient, weightGradient, biasGradient))
         Parallel.forEachRange(g.channels, costPerItem: g.batch * g.outputPlane * g.kernelArea) { range in
             let (input, outputGradient, weightGradient, biasGradient) = pointers.value
             let phases = layout.makeScratch()
-            let rows = UnsafeMutablePointer<Float>.allocate(capacity: g.outputHeight * paddedWidth)
             let tapSums = UnsafeMutablePointer<Float8>.allocate(capacity: g.kernelArea)
             defer {
                 phases.deallocate()
-                rows.deallocate()
                 tapSums.deallocate()
             }
-            for channel in range {
-                tapSums.update(repeating: Float8(), count: g.kernelArea)
-                var biasSum: Float = 0
-                for image in 0..<g.batch {
-                    let planeIndex = image * g.channels + channel
-                    let gradientPlane = outputGradient + planeIndex * g.outputPlane
-                    if biasGradient != nil { biasSum += ReductionKernels.rowSum(gradientPlane, g.outputPlane) }
-                    guard weightGradient != nil else { continue }
-                    padRows(gradientPlane, layout: layout, into: rows)
-                    layout.fillPhases(from: input + planeIndex * g.inputPlane, into: phases)
-                    for kernelRow in 0..<g.kernel.height {
-                        let outputRows = g.validOutputRows(kernelRow: kernelRow)
-                        for kernelColumn in 0..<g.kernel.width {
-                            let tap = kernelRow * g.kernel.width + kernelColumn
-                            let tapOffset = layout.tapOffsets[tap]
-                            var sum = tapSums[tap]
-                            for outputRow in outputRows {
-                                sum += dot(rows + outputRow * paddedWidth, phases + (layout.rowBase(outputRow) + tapOffset), count: paddedWidth)
+            layout.tapOffsets.withUnsafeBufferPointer { tapOffsets in
+                let offsets = tapOffsets.baseAddress!
+                for channel in range {
+                    tapSums.update(repeating: Float8(), count: g.kernelArea)
+                    var biasSum: Float = 0
+                    for image in 0..<g.batch {
+                        let planeIndex = image * g.channels + channel
+                        let gradientPlane = outputGradient + planeIndex * g.outputPlane
+                        if biasGradient != nil { biasSum += ReductionKernels.rowSum(gradientPlane, g.outputPlane) }
+                        guard weightGradient != nil else { continue }
+                        layout.fillPhases(from: input + planeIndex * g.inputPlane, into: phases)
+                        for outputRow in 0..<g.outputHeight {
+                            let gradientRow = gradientPlane + outputRow * g.outputWidth
+                            let base = UnsafePointer(phases) + layout.rowBase(outputRow)
+                            var column = 0
+                            while column < g.outputWidth {
+                                // Lanes past the output width are zero, so the scratch beyond adds nothing.
+                                var gradient = Float8()
+                                if column + 8 <= g.outputWidth {
+                                    gradient = UnsafeRawPointer(gradientRow + column).loadUnaligned(as: Float8.self)
+                                } else {
+                                    for lane in 0..<(g.outputWidth - column) { gradient[lane] = gradientRow[column + lane] }
+                                }
+                                let run = base + column
+                                for tap in 0..<g.kernelArea {
+                                    tapSums[tap].addProduct(gradient, UnsafeRawPointer(run + offsets[tap]).loadUnaligned(as: Float8.self))
+                                }
+                                column += 8
                             }
-                            tapSums[tap] = sum
                         }
                     }
+                    if let weightGradient {
+                        for tap in 0..<g.kernelArea { weightGradient[channel * g.kernelArea + tap] = tapSums[tap].sum() }
+                    }
+                    biasGradient?[channel] = biasSum
                 }
-                if let weightGradient {
-                    for tap in 0..<g.kernelArea { weightGradient[channel * g.kernelArea + tap] = tapSums[tap].sum() }
-                }
-                biasGradient?[channel] = biasSum
             }
         }
     }
@@ -399,22 +397,5 @@ enum DepthwiseConvolutionKernels {
                 }
             }
         }
-    }
-
-    /// Lanewise partial sums of a[i] * b[i] over `count` (a multiple of 8) elements.
-    @inline(__always)
-    static func dot(_ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>, count: Int) -> Float8 {
-        var sum0 = Float8(), sum1 = Float8()
-        var index = 0
-        while index + 16 <= count {
-            let left = UnsafeRawPointer(a + index), right = UnsafeRawPointer(b + index)
-            sum0.addProduct(left.loadUnaligned(as: Float8.self), right.loadUnaligned(as: Float8.self))
-            sum1.addProduct(left.loadUnaligned(fromByteOffset: 32, as: Float8.self), right.loadUnaligned(fromByteOffset: 32, as: Float8.self))
-            index += 16
-        }
-        if index < count {
-            sum0.addProduct(UnsafeRawPointer(a + index).loadUnaligned(as: Float8.self), UnsafeRawPointer(b + index).loadUnaligned(as: Float8.self))
-        }
-        return sum0 + sum1
     }
 }

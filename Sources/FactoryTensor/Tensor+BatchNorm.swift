@@ -84,7 +84,13 @@ extension Tensor {
         let inputs = [self] + [weight, bias].compactMap { $0 }
         let shape = self.shape
         let savedMean = mean, savedInverseDeviation = inverseDeviation
-        let clampedOutput = outputRange == nil ? nil : output.detached()
+        // The clamp's gradient mask: with spatial rows the kernels recompute the unclamped
+        // output from x (the forward's own arithmetic, so the same mask) and mask as they read
+        // the gradient; for [N, C] the clamped output masks a copy of the gradient.
+        let clampedOutput = outputRange != nil && spatial == 1 ? output.detached() : nil
+        let mask = outputRange.flatMap { range in
+            spatial == 1 ? nil : BatchNormKernels.GradientMask(center: mean, scale: scale, shift: shift, range: range)
+        }
         return output.recordGradient("batchNorm", inputs: inputs) { [self] gradient in
             let g = if let outputRange, let clampedOutput {
                 OutputClampKernels.maskedGradient(gradient, output: clampedOutput, range: outputRange)
@@ -100,7 +106,8 @@ extension Tensor {
             var centeredDot = [Float](repeating: 0, count: channels)
             if needsSums {
                 BatchNormKernels.gradientSums(
-                    gradientPointer, input: x, center: savedMean, layout, sum: &gradientSum, centeredDot: &centeredDot)
+                    gradientPointer, input: x, center: savedMean, layout, sum: &gradientSum, centeredDot: &centeredDot,
+                    mask: mask)
             }
             var inputGradient: Tensor?
             if requiresGradient {
@@ -121,7 +128,7 @@ extension Tensor {
                 let result = Tensor.uninitialized(shape)
                 BatchNormKernels.affine(
                     input: x, gradient: gradientPointer, center: savedMean, inputScale: inputScale,
-                    centeredScale: centeredScale, shift: shift, into: result.storage.pointer, layout)
+                    centeredScale: centeredScale, shift: shift, into: result.storage.pointer, layout, mask: mask)
                 inputGradient = result
             }
             var results: [Tensor?] = [inputGradient]
@@ -145,6 +152,31 @@ enum BatchNormKernels {
         let channels: Int
         let spatial: Int
         var perChannel: Int { batch * spatial }
+    }
+
+    /// The gradient mask of a clamped forward pass, recomputed from its input: the gradient
+    /// passes where `range.lowerBound < scale[c] * (x - center[c]) + shift[c] < range.upperBound`
+    /// (false for NaN), exactly where the forward's clamped output lay strictly inside.
+    struct GradientMask {
+        let center: [Float]
+        let scale: [Float]
+        let shift: [Float]
+        let range: ClosedRange<Float>
+
+        /// `gradient` where channel `c`'s unclamped output of `x` lies strictly inside, else 0.
+        @inline(__always)
+        static func apply(
+            _ gradient: Float8, x: Float8, center: Float8, scale: Float8, shift: Float8, lower: Float8, upper: Float8
+        ) -> Float8 {
+            let value = scale * (x - center) + shift
+            return Float8().replacing(with: gradient, where: (value .> lower) .& (value .< upper))
+        }
+
+        @inline(__always)
+        static func apply(_ gradient: Float, x: Float, center: Float, scale: Float, shift: Float, range: ClosedRange<Float>) -> Float {
+            let value = scale * (x - center) + shift
+            return value > range.lowerBound && value < range.upperBound ? gradient : 0
+        }
     }
 
     /// Per-channel mean and biased variance (two passes: sum, then centered squares;
@@ -199,9 +231,10 @@ enum BatchNormKernels {
     }
 
     /// Per channel: Σ g and Σ g * (x - center).
+    /// `mask`, for spatial > 1 only, masks the gradient as it is read.
     static func gradientSums(
         _ g: UnsafePointer<Float>, input x: UnsafePointer<Float>, center: [Float], _ layout: Layout,
-        sum: inout [Float], centeredDot: inout [Float]
+        sum: inout [Float], centeredDot: inout [Float], mask: GradientMask? = nil
     ) {
         let (batch, channels, spatial) = (layout.batch, layout.channels, layout.spatial)
         center.withUnsafeBufferPointer { centerBuffer in
@@ -239,18 +272,34 @@ enum BatchNormKernels {
                         for c in range {
                             var gradientTotal = 0.0, dotTotal = 0.0
                             let vectorCenter = Float8(repeating: center[c])
+                            let maskScale = Float8(repeating: mask?.scale[c] ?? 0), maskShift = Float8(repeating: mask?.shift[c] ?? 0)
+                            let lower = Float8(repeating: mask?.range.lowerBound ?? 0), upper = Float8(repeating: mask?.range.upperBound ?? 0)
                             for n in 0..<batch {
                                 let gRow = g + (n * channels + c) * spatial, xRow = x + (n * channels + c) * spatial
                                 var gradientVector = Float8(), dotVector = Float8()
                                 var s = 0
                                 while s + 8 <= spatial {
-                                    let gradient = load(gRow + s)
+                                    var gradient = load(gRow + s)
+                                    let input = load(xRow + s)
+                                    if mask != nil {
+                                        gradient = GradientMask.apply(
+                                            gradient, x: input, center: vectorCenter, scale: maskScale, shift: maskShift, lower: lower, upper: upper)
+                                    }
                                     gradientVector += gradient
-                                    dotVector += gradient * (load(xRow + s) - vectorCenter)
+                                    dotVector += gradient * (input - vectorCenter)
                                     s += 8
                                 }
                                 var gradientRow = gradientVector.sum(), dotRow = dotVector.sum()
-                                while s < spatial { gradientRow += gRow[s]; dotRow += gRow[s] * (xRow[s] - center[c]); s += 1 }
+                                while s < spatial {
+                                    var gradient = gRow[s]
+                                    if let mask {
+                                        gradient = GradientMask.apply(
+                                            gradient, x: xRow[s], center: center[c], scale: mask.scale[c], shift: mask.shift[c], range: mask.range)
+                                    }
+                                    gradientRow += gradient
+                                    dotRow += gradient * (xRow[s] - center[c])
+                                    s += 1
+                                }
                                 gradientTotal += Double(gradientRow)
                                 dotTotal += Double(dotRow)
                             }
@@ -265,11 +314,12 @@ enum BatchNormKernels {
 
     /// out = inputScale[c] * g + centeredScale[c] * (x - center[c]) + shift[c]; without a
     /// gradient `g` (the forward pass) the first term is left out and `inputScale` unused,
-    /// and the result is clamped to `outputRange` when given.
+    /// and the result is clamped to `outputRange` when given. `mask`, for spatial > 1 with a
+    /// gradient only, masks `g` as it is read.
     static func affine(
         input x: UnsafePointer<Float>, gradient g: UnsafePointer<Float>?, center: [Float], inputScale: [Float],
         centeredScale: [Float], shift: [Float], into output: UnsafeMutablePointer<Float>, _ layout: Layout,
-        outputRange: ClosedRange<Float>? = nil
+        outputRange: ClosedRange<Float>? = nil, mask: GradientMask? = nil
     ) {
         let (batch, channels, spatial) = (layout.batch, layout.channels, layout.spatial)
         // Per channel coefficients, packed: [center | centeredScale | shift | inputScale].
@@ -325,14 +375,26 @@ enum BatchNormKernels {
                         var s = 0
                         if let g {
                             let gRow = g + start
+                            let maskScale = Float8(repeating: mask?.scale[c] ?? 0), maskShift = Float8(repeating: mask?.shift[c] ?? 0)
+                            let lower = Float8(repeating: mask?.range.lowerBound ?? 0), upper = Float8(repeating: mask?.range.upperBound ?? 0)
                             while s + 8 <= spatial {
-                                let value = vectorInputScale * load(gRow + s)
-                                    + vectorCenteredScale * (load(xRow + s) - vectorCenter) + vectorShift
+                                var gradient = load(gRow + s)
+                                let input = load(xRow + s)
+                                if mask != nil {
+                                    gradient = GradientMask.apply(
+                                        gradient, x: input, center: vectorCenter, scale: maskScale, shift: maskShift, lower: lower, upper: upper)
+                                }
+                                let value = vectorInputScale * gradient + vectorCenteredScale * (input - vectorCenter) + vectorShift
                                 store(value, outRow + s)
                                 s += 8
                             }
                             while s < spatial {
-                                outRow[s] = inputScale[c] * gRow[s] + centeredScale[c] * (xRow[s] - center[c]) + shift[c]
+                                var gradient = gRow[s]
+                                if let mask {
+                                    gradient = GradientMask.apply(
+                                        gradient, x: xRow[s], center: center[c], scale: mask.scale[c], shift: mask.shift[c], range: mask.range)
+                                }
+                                outRow[s] = inputScale[c] * gradient + centeredScale[c] * (xRow[s] - center[c]) + shift[c]
                                 s += 1
                             }
                         } else {
