@@ -346,17 +346,20 @@ enum DepthwiseConvolutionKernels {
         let layout = Layout(geometry: g)
         let largestShift = (g.kernel.width - 1) * g.dilation.width / g.stride.width
         let blockWidth = (layout.phaseWidth + 7) / 8 * 8
-        let rowWidth = largestShift + blockWidth + 8
+        let rowWidth = largestShift + blockWidth + 16  // 16-column steps may read past the last block
+        let phaseRowWidth = blockWidth + 16
         let pointers = UncheckedSendable((weight, outputGradient, inputGradient))
         Parallel.forEachRange(g.batch * g.channels, costPerItem: g.outputPlane * g.kernelArea) { range in
             let (weight, outputGradient, inputGradient) = pointers.value
             let rows = UnsafeMutablePointer<Float>.allocate(capacity: g.outputHeight * rowWidth)
-            let phaseRow = UnsafeMutablePointer<Float>.allocate(capacity: blockWidth)
+            // One row per phase, indexed by phase column (entries outside the phase's real
+            // columns are computed but never read).
+            let phaseRows = UnsafeMutablePointer<Float>.allocate(capacity: g.stride.width * phaseRowWidth)
             let offsets = UnsafeMutablePointer<Int>.allocate(capacity: g.kernelArea)
             let weights = UnsafeMutablePointer<Float>.allocate(capacity: g.kernelArea)
             defer {
                 rows.deallocate()
-                phaseRow.deallocate()
+                phaseRows.deallocate()
                 offsets.deallocate()
                 weights.deallocate()
             }
@@ -380,19 +383,39 @@ enum DepthwiseConvolutionKernels {
                                 taps += 1
                             }
                         }
-                        let valid = ConvolutionGeometry.validOutputRange(
-                            inputSize: g.width, outputSize: layout.phaseWidth, stride: g.stride.width, offset: phase - g.padding.left)
+                        let valid = layout.validPhaseColumns[phase]
+                        let phaseRow = phaseRows + phase * phaseRowWidth
                         var column = valid.lowerBound
                         while column < valid.upperBound {
-                            var sum = Float8()
+                            // Two independent vectors per step.
+                            var low = Float8(), high = Float8()
                             for tap in 0..<taps {
-                                sum.addProduct(Float8(repeating: weights[tap]), UnsafeRawPointer(rows + (offsets[tap] + column)).loadUnaligned(as: Float8.self))
+                                let w = Float8(repeating: weights[tap])
+                                let run = UnsafeRawPointer(rows + (offsets[tap] + column))
+                                low.addProduct(w, run.loadUnaligned(as: Float8.self))
+                                high.addProduct(w, run.loadUnaligned(fromByteOffset: 32, as: Float8.self))
                             }
-                            UnsafeMutableRawPointer(phaseRow + (column - valid.lowerBound)).storeBytes(of: sum, as: Float8.self)
-                            column += 8
+                            UnsafeMutableRawPointer(phaseRow + column).storeBytes(of: low, as: Float8.self)
+                            UnsafeMutableRawPointer(phaseRow + column + 8).storeBytes(of: high, as: Float8.self)
+                            column += 16
                         }
-                        let target = plane + inputRow * g.width + valid.lowerBound * g.stride.width + phase - g.padding.left
-                        for step in 0..<valid.count { target[step * g.stride.width] = phaseRow[step] }
+                    }
+                    // Input column x is element (x + left) / stride of phase (x + left) % stride.
+                    let target = plane + inputRow * g.width
+                    if g.stride.width == 2 {
+                        let left = g.padding.left
+                        let even = phaseRows + (left & 1) * phaseRowWidth + (left >> 1)
+                        let odd = phaseRows + ((left + 1) & 1) * phaseRowWidth + ((left + 1) >> 1)
+                        for m in 0..<(g.width / 2) {
+                            target[2 * m] = even[m]
+                            target[2 * m + 1] = odd[m]
+                        }
+                        if g.width % 2 == 1 { target[g.width - 1] = even[g.width / 2] }
+                    } else {
+                        for x in 0..<g.width {
+                            let shifted = x + g.padding.left
+                            target[x] = phaseRows[shifted % g.stride.width * phaseRowWidth + shifted / g.stride.width]
+                        }
                     }
                 }
             }
