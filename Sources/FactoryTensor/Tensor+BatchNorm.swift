@@ -53,9 +53,20 @@ extension Tensor {
         let layout = BatchNormKernels.Layout(batch: batch, channels: channels, spatial: spatial)
         var mean = [Float](repeating: 0, count: channels)
         var inverseDeviation = [Float](repeating: 0, count: channels)
+        let weightValues = weight.map { tensor in withoutGradients { tensor.scalars } }
+        let biasValues = bias.map { tensor in withoutGradients { tensor.scalars } }
+        let output = Tensor.uninitialized(shape)
+        // Training with spatial rows: statistics and normalisation fused per channel.
+        let fusedTraining = training && spatial > 1
         if training {
             var variance = [Float](repeating: 0, count: channels)
-            BatchNormKernels.moments(x, layout, mean: &mean, variance: &variance)
+            if fusedTraining {
+                BatchNormKernels.normalizeWithBatchStatistics(
+                    x, layout, weight: weightValues, bias: biasValues, epsilon: epsilon, outputRange: outputRange,
+                    into: output.storage.pointer, mean: &mean, variance: &variance)
+            } else {
+                BatchNormKernels.moments(x, layout, mean: &mean, variance: &variance)
+            }
             for c in 0..<channels { inverseDeviation[c] = 1 / (variance[c] + epsilon).squareRoot() }
             if let runningMean, let runningVariance {
                 let correction = Float(perChannel) / Float(perChannel - 1)
@@ -70,16 +81,15 @@ extension Tensor {
             mean = runningMean.scalars
             inverseDeviation = runningVariance.scalars.map { 1 / ($0 + epsilon).squareRoot() }
         }
-        let weightValues = weight.map { tensor in withoutGradients { tensor.scalars } }
-        let biasValues = bias.map { tensor in withoutGradients { tensor.scalars } }
         // y = (x - mean) * scale + shift per channel.
         var scale = inverseDeviation
         if let weightValues { for c in 0..<channels { scale[c] *= weightValues[c] } }
         let shift = biasValues ?? [Float](repeating: 0, count: channels)
-        let output = Tensor.uninitialized(shape)
-        BatchNormKernels.affine(
-            input: x, gradient: nil, center: mean, inputScale: [], centeredScale: scale, shift: shift,
-            into: output.storage.pointer, layout, outputRange: outputRange)
+        if !fusedTraining {
+            BatchNormKernels.affine(
+                input: x, gradient: nil, center: mean, inputScale: [], centeredScale: scale, shift: shift,
+                into: output.storage.pointer, layout, outputRange: outputRange)
+        }
 
         let inputs = [self] + [weight, bias].compactMap { $0 }
         let shape = self.shape
@@ -104,13 +114,21 @@ extension Tensor {
             let needsSums = training || wantsWeight || wantsBias
             var gradientSum = [Float](repeating: 0, count: channels)
             var centeredDot = [Float](repeating: 0, count: channels)
-            if needsSums {
+            var inputGradient: Tensor?
+            if fusedTraining && requiresGradient {
+                // Sums and input gradient fused per channel.
+                let result = Tensor.uninitialized(shape)
+                BatchNormKernels.batchStatisticsBackward(
+                    gradientPointer, input: x, layout, mean: savedMean, inverseDeviation: savedInverseDeviation,
+                    weight: weightValues, mask: mask, inputGradient: result.storage.pointer,
+                    sum: &gradientSum, centeredDot: &centeredDot)
+                inputGradient = result
+            } else if needsSums {
                 BatchNormKernels.gradientSums(
                     gradientPointer, input: x, center: savedMean, layout, sum: &gradientSum, centeredDot: &centeredDot,
                     mask: mask)
             }
-            var inputGradient: Tensor?
-            if requiresGradient {
+            if requiresGradient && inputGradient == nil {
                 // dx = A * g + B * (x - mean) + K per channel. Inference: A = w r, B = K = 0.
                 // Training: A = w r, B = -w r^3 Σ g (x - mean) / M, K = -w r Σ g / M.
                 var inputScale = [Float](repeating: 0, count: channels)
@@ -215,15 +233,7 @@ enum BatchNormKernels {
                 Parallel.forEachRange(channels, costPerItem: layout.perChannel * 2) { range in
                     let (x, mean, variance) = pointers.value
                     for c in range {
-                        var total = 0.0
-                        for n in 0..<batch { total += Double(ReductionKernels.rowSum(x + (n * channels + c) * spatial, spatial)) }
-                        let channelMean = Float(total / count)
-                        total = 0
-                        for n in 0..<batch {
-                            total += Double(LayerNormKernels.centeredSquareSum(x + (n * channels + c) * spatial, mean: channelMean, spatial))
-                        }
-                        mean[c] = channelMean
-                        variance[c] = Float(total / count)
+                        (mean[c], variance[c]) = channelMoments(x, layout, channel: c)
                     }
                 }
             }
@@ -270,41 +280,7 @@ enum BatchNormKernels {
                     Parallel.forEachRange(channels, costPerItem: layout.perChannel * 2) { range in
                         let (g, x, center, sum, dot) = pointers.value
                         for c in range {
-                            var gradientTotal = 0.0, dotTotal = 0.0
-                            let vectorCenter = Float8(repeating: center[c])
-                            let maskScale = Float8(repeating: mask?.scale[c] ?? 0), maskShift = Float8(repeating: mask?.shift[c] ?? 0)
-                            let lower = Float8(repeating: mask?.range.lowerBound ?? 0), upper = Float8(repeating: mask?.range.upperBound ?? 0)
-                            for n in 0..<batch {
-                                let gRow = g + (n * channels + c) * spatial, xRow = x + (n * channels + c) * spatial
-                                var gradientVector = Float8(), dotVector = Float8()
-                                var s = 0
-                                while s + 8 <= spatial {
-                                    var gradient = load(gRow + s)
-                                    let input = load(xRow + s)
-                                    if mask != nil {
-                                        gradient = GradientMask.apply(
-                                            gradient, x: input, center: vectorCenter, scale: maskScale, shift: maskShift, lower: lower, upper: upper)
-                                    }
-                                    gradientVector += gradient
-                                    dotVector += gradient * (input - vectorCenter)
-                                    s += 8
-                                }
-                                var gradientRow = gradientVector.sum(), dotRow = dotVector.sum()
-                                while s < spatial {
-                                    var gradient = gRow[s]
-                                    if let mask {
-                                        gradient = GradientMask.apply(
-                                            gradient, x: xRow[s], center: center[c], scale: mask.scale[c], shift: mask.shift[c], range: mask.range)
-                                    }
-                                    gradientRow += gradient
-                                    dotRow += gradient * (xRow[s] - center[c])
-                                    s += 1
-                                }
-                                gradientTotal += Double(gradientRow)
-                                dotTotal += Double(dotRow)
-                            }
-                            sum[c] = Float(gradientTotal)
-                            dot[c] = Float(dotTotal)
+                            (sum[c], dot[c]) = channelGradientSums(g, input: x, layout, channel: c, center: center[c], mask: mask)
                         }
                     }
                 }
@@ -361,57 +337,14 @@ enum BatchNormKernels {
                 if let outputRange { OutputClampKernels.clamp(output, count: batch * channels, to: outputRange) }
                 return
             }
-            let lowerScalar = outputRange?.lowerBound ?? -.infinity, upperScalar = outputRange?.upperBound ?? .infinity
             Parallel.forEachRange(channels, costPerItem: layout.perChannel) { range in
                 let (x, g, output, coefficients) = pointers.value
                 let center = coefficients, centeredScale = coefficients + channels
                 let shift = coefficients + 2 * channels, inputScale = coefficients + 3 * channels
                 for c in range {
-                    let vectorCenter = Float8(repeating: center[c]), vectorCenteredScale = Float8(repeating: centeredScale[c])
-                    let vectorShift = Float8(repeating: shift[c]), vectorInputScale = Float8(repeating: inputScale[c])
-                    for n in 0..<batch {
-                        let start = (n * channels + c) * spatial
-                        let xRow = x + start, outRow = output + start
-                        var s = 0
-                        if let g {
-                            let gRow = g + start
-                            let maskScale = Float8(repeating: mask?.scale[c] ?? 0), maskShift = Float8(repeating: mask?.shift[c] ?? 0)
-                            let lower = Float8(repeating: mask?.range.lowerBound ?? 0), upper = Float8(repeating: mask?.range.upperBound ?? 0)
-                            while s + 8 <= spatial {
-                                var gradient = load(gRow + s)
-                                let input = load(xRow + s)
-                                if mask != nil {
-                                    gradient = GradientMask.apply(
-                                        gradient, x: input, center: vectorCenter, scale: maskScale, shift: maskShift, lower: lower, upper: upper)
-                                }
-                                let value = vectorInputScale * gradient + vectorCenteredScale * (input - vectorCenter) + vectorShift
-                                store(value, outRow + s)
-                                s += 8
-                            }
-                            while s < spatial {
-                                var gradient = gRow[s]
-                                if let mask {
-                                    gradient = GradientMask.apply(
-                                        gradient, x: xRow[s], center: center[c], scale: mask.scale[c], shift: mask.shift[c], range: mask.range)
-                                }
-                                outRow[s] = inputScale[c] * gradient + centeredScale[c] * (xRow[s] - center[c]) + shift[c]
-                                s += 1
-                            }
-                        } else {
-                            // Clamped as stored (with infinite bounds when there is no range: no change, NaN kept).
-                            let lower = Float8(repeating: lowerScalar), upper = Float8(repeating: upperScalar)
-                            while s + 8 <= spatial {
-                                let value = vectorCenteredScale * (load(xRow + s) - vectorCenter) + vectorShift
-                                store(value.replacing(with: lower, where: value .< lower).replacing(with: upper, where: value .> upper), outRow + s)
-                                s += 8
-                            }
-                            while s < spatial {
-                                let value = centeredScale[c] * (xRow[s] - center[c]) + shift[c]
-                                outRow[s] = value < lowerScalar ? lowerScalar : (value > upperScalar ? upperScalar : value)
-                                s += 1
-                            }
-                        }
-                    }
+                    channelAffine(
+                        input: x, gradient: g, into: output, layout, channel: c, center: center[c], centeredScale: centeredScale[c],
+                        shift: shift[c], inputScale: inputScale[c], outputRange: outputRange, mask: mask)
                 }
             }
         }
