@@ -110,7 +110,7 @@ import Testing
         #expect(ConfigWriter.render(loaded, header: "tricky\nvalues") == text)
     }
 
-    @Test(arguments: [1e-4, 0.1, 1e20, 123456789.125, 5e-324, 1.7976931348623157e308, 0, -2.5])
+    @Test(arguments: [1e-4, 0.1, 1e20, 123456789.125, Double.leastNonzeroMagnitude, 1.7976931348623157e308, 0, -2.5])
     func numbersRoundTrip(number: Double) throws {
         let schema = ConfigSchema(options: [ConfigOption("x", .number(nil), default: .number(number), summary: "x")])
         let loaded = try ConfigLoader.parse(yaml: ConfigWriter.render(schema: schema, header: ""), schema: schema)
