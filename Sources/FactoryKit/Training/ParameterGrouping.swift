@@ -4,6 +4,7 @@
 // weights of rank 2 and more (biases and normalisation weights are excluded) — and applying
 // a freezing policy by block. Not here: the optimizers themselves (FactoryNN).
 
+import Foundation
 /// Builds parameter groups and applies freezing for a ``FineTunableModel``.
 public enum ParameterGrouping {
     /// Whether parameter `key` lies under `prefix` (whole key components).
@@ -17,9 +18,9 @@ public enum ParameterGrouping {
         blockPrefixes.lastIndex { Self.key(key, isUnder: $0) }
     }
 
-    /// The learning-rate multiplier of every parameter: 1 for the head and parameters outside
-    /// the blocks; `layerDecay^(n - i)` for block i of n (the top block gets `layerDecay`^1
-    /// when n blocks... see ``groups(for:learningRate:layerDecay:weightDecay:)``).
+    /// Optimizer groups by depth and decay: the head, parameters outside the blocks and the
+    /// top block get `learningRate`; block i of n gets `learningRate * layerDecay^(n - 1 - i)`.
+    /// Parameters of rank 2 and more get `weightDecay`; biases and norm weights get none.
     public static func groups(for model: some FineTunableModel, learningRate: Float, layerDecay: Float, weightDecay: Float) -> [ParameterGroup] {
         let blocks = model.backboneBlockKeyPrefixes
         // Depth 0: head and other parameters; depth d >= 1: block (n - d), so the top block has
@@ -67,5 +68,3 @@ public enum ParameterGrouping {
         return trainable
     }
 }
-
-import Foundation

@@ -3,6 +3,7 @@
 // after warm-up, step decay every N epochs, and reduce-on-plateau (a factor the Trainer
 // lowers when the monitored metric stalls). Not here: applying it (Optimizer.scaleLearningRates).
 
+import Foundation
 import FactoryNN
 
 /// The learning-rate multiplier of a run's schedule.
@@ -42,5 +43,3 @@ public struct TrainingSchedule: Sendable {
         warmupSteps > 0 && step < warmupSteps ? Float(step) / Float(warmupSteps) : 1
     }
 }
-
-import Foundation
