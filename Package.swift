@@ -1,13 +1,14 @@
 // swift-tools-version:6.0
 // The factory package: a domain-specific model factory (see README.md and DESIGN.md in shared/).
-// Dependencies point one way: Tensor <- NN <- Models <- Kit <- Plugins <- CLI, and IO <- Models.
+// Dependencies point one way: Tensor <- NN <- Models <- Kit <- Plugins <- CLI <- Main, and IO <- Models.
 import PackageDescription
 
 let package = Package(
     name: "factory",
     platforms: [.macOS(.v14)],
     products: [
-        .executable(name: "factory", targets: ["FactoryCLI"]),
+        .executable(name: "factory", targets: ["FactoryMain"]),
+        .library(name: "FactoryCLI", targets: ["FactoryCLI"]),
         .library(name: "FactoryTensor", targets: ["FactoryTensor"]),
         .library(name: "FactoryNN", targets: ["FactoryNN"]),
         .library(name: "FactoryIO", targets: ["FactoryIO"]),
@@ -50,15 +51,21 @@ let package = Package(
             name: "FactoryKit",
             dependencies: ["FactoryTensor", "FactoryNN", "FactoryIO", "FactoryModels", .product(name: "Yams", package: "Yams")]),
         .target(name: "Sentiment", dependencies: ["FactoryKit"], path: "Plugins/Sentiment"),
+        .target(name: "ImageClassification", dependencies: ["FactoryKit"], path: "Plugins/ImageClassification"),
+        .target(name: "DefectDetection", dependencies: ["FactoryKit"], path: "Plugins/DefectDetection"),
         .target(
             name: "FactoryBenchmarks", dependencies: ["FactoryTensor", "FactoryNN", "FactoryIO", "FactoryModels", "CBLAS"],
             path: "Benchmarks"),
-        .executableTarget(
+        // The commands, as a library: the `factory` executable runs them with the built-in
+        // plugins; a third-party plugin package runs them with its own plugins added.
+        .target(
             name: "FactoryCLI",
             dependencies: [
-                "FactoryTensor", "FactoryIO", "FactoryModels", "FactoryKit", "Sentiment", "FactoryBenchmarks",
+                "FactoryTensor", "FactoryIO", "FactoryModels", "FactoryKit", "FactoryBenchmarks",
+                "Sentiment", "ImageClassification", "DefectDetection",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
+        .executableTarget(name: "FactoryMain", dependencies: ["FactoryCLI"]),
 
         .target(name: "TestSupport", dependencies: ["FactoryTensor", "FactoryIO"], path: "Tests/TestSupport"),
         .testTarget(name: "FactoryTensorTests", dependencies: ["FactoryTensor", "TestSupport"]),
@@ -67,6 +74,8 @@ let package = Package(
         .testTarget(name: "FactoryModelsTests", dependencies: ["FactoryModels", "TestSupport"]),
         .testTarget(name: "FactoryKitTests", dependencies: ["FactoryKit", "TestSupport"]),
         .testTarget(name: "SentimentTests", dependencies: ["Sentiment", "FactoryKit", "TestSupport"]),
+        .testTarget(name: "ImageClassificationTests", dependencies: ["ImageClassification", "FactoryKit", "TestSupport"]),
+        .testTarget(name: "DefectDetectionTests", dependencies: ["DefectDetection", "FactoryKit", "TestSupport"]),
         .testTarget(name: "FactoryCLITests"),
     ]
 )

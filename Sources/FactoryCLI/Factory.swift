@@ -1,9 +1,9 @@
-// The `factory` command: the root of the command tree. Subcommands live one per file.
+// The `factory` command: the root of the command tree, and `FactoryCommandLine`, the entry
+// point an executable calls. Subcommands live one per file.
 
 import ArgumentParser
 import FactoryTensor
 
-@main
 struct Factory: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "factory",
@@ -20,4 +20,12 @@ struct Factory: AsyncParsableCommand {
             NewCommand.self, TrainCommand.self, EvalCommand.self, PredictCommand.self, CatalogCommand.self,
             ModelsCommand.self, BenchCommand.self, VersionCommand.self,
         ])
+}
+
+/// The `factory` command line as a library: the `factory` executable calls ``main()``.
+public enum FactoryCommandLine {
+    /// Parses the process's arguments and runs the command (exits the process).
+    public static func main() async {
+        await Factory.main()
+    }
 }

@@ -1,0 +1,1 @@
+// Tests of the defect detection plugin (being built: issue 8).

@@ -1,0 +1,1 @@
+// Tests of the image classification plugin (being built: issue 8).
