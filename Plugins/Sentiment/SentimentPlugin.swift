@@ -93,6 +93,10 @@ public struct SentimentPlugin: TaskPlugin {
         ClassificationEvaluation.prediction(probabilities: output, input: input, labelNames: info.labelNames)
     }
 
+    public func average(_ outputs: [[[Float]]]) -> [[Float]]? {
+        Classification.averageProbabilities(outputs)
+    }
+
     public func writeSample(into projectFolder: URL, from sample: URL) throws -> [String: ConfigValue] {
         let data = projectFolder.appendingPathComponent("data")
         try FileManager.default.createDirectory(at: data, withIntermediateDirectories: true)

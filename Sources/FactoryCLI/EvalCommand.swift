@@ -10,6 +10,9 @@ struct EvalCommand: ParsableCommand {
 
     @OptionGroup var options: ProjectOptions
 
+    @Option(help: ArgumentHelp("Use several trained models as one, averaging their outputs: an ensemble.json (from train --folds K --keep-ensemble or tune) or run folders (repeatable).", valueName: "path"))
+    var ensemble: [String] = []
+
     @Option(help: "The split: test, validation or train.")
     var split = "test"
 
@@ -26,7 +29,9 @@ struct EvalCommand: ParsableCommand {
 
     func evaluate(_ plugin: some TaskPlugin, context: TaskContext, progress: ProgressReporter) throws {
         let run = try FineTuningRun(plugin: plugin, context: context, progress: progress)
-        let evaluation = try run.evaluate(split: split)
+        let evaluation = try ensemble.isEmpty
+            ? run.evaluate(split: split)
+            : run.evaluate(ensemble: Ensemble.resolve(ensemble, relativeTo: options.folder), split: split)
         if json {
             print(try String(contentsOf: run.files.evaluation, encoding: .utf8), terminator: "")
             return

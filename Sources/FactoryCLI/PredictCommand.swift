@@ -13,6 +13,9 @@ struct PredictCommand: ParsableCommand {
 
     @OptionGroup var options: ProjectOptions
 
+    @Option(help: ArgumentHelp("Use several trained models as one, averaging their outputs: an ensemble.json (from train --folds K --keep-ensemble or tune) or run folders (repeatable).", valueName: "path"))
+    var ensemble: [String] = []
+
     @Flag(help: "One JSON object per input.")
     var json = false
 
@@ -36,7 +39,10 @@ struct PredictCommand: ParsableCommand {
 
     func predict(_ plugin: some TaskPlugin, context: TaskContext, inputs: [String], progress: ProgressReporter) throws {
         let run = try FineTuningRun(plugin: plugin, context: context, progress: progress)
-        for prediction in try run.predict(inputs) {
+        let predictions = try ensemble.isEmpty
+            ? run.predict(inputs)
+            : run.predict(inputs, ensemble: Ensemble.resolve(ensemble, relativeTo: options.folder))
+        for prediction in predictions {
             if json {
                 var fields = prediction.fields
                 fields["input"] = .string(prediction.input)

@@ -75,6 +75,8 @@ struct TinyPlugin: TaskPlugin {
         ClassificationEvaluation.prediction(probabilities: output, input: input, labelNames: info.labelNames)
     }
 
+    func average(_ outputs: [[[Float]]]) -> [[Float]]? { Classification.averageProbabilities(outputs) }
+
     func writeSample(into projectFolder: URL, from sample: URL) throws -> [String: ConfigValue] { [:] }
 }
 

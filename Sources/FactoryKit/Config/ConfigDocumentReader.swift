@@ -55,6 +55,8 @@ struct ConfigDocumentReader {
                 } catch {
                     throw self.error(line, key, error.message)
                 }
+            } else if schema.freeformSections.contains(key) {
+                continue  // Read by its own reader (the tune search space).
             } else if schema.isSection(key) {
                 switch valueNode {
                 case .mapping(let inner):

@@ -27,6 +27,9 @@ public struct ConfigSchema: Sendable {
     private let indexByKey: [String: Int]
     /// Every section path: the proper prefixes of the keys (`train` for `train.epochs`).
     private let sectionPaths: Set<String>
+    /// Sections whose contents the schema does not check: their own readers do
+    /// (`tune.space`, the search space of `factory tune`, read by SearchSpace).
+    public let freeformSections: Set<String>
 
     /// A schema with no options.
     public static let empty = ConfigSchema(options: [])
@@ -37,7 +40,8 @@ public struct ConfigSchema: Sendable {
     /// - Parameters:
     ///   - options: The options, in the order the generated file lists them.
     ///   - sectionSummaries: One-line comments for sections, by section path.
-    public init(options: [ConfigOption], sectionSummaries: [String: String] = [:]) {
+    ///   - freeformSections: Section paths whose contents are not options (read elsewhere).
+    public init(options: [ConfigOption], sectionSummaries: [String: String] = [:], freeformSections: Set<String> = []) {
         var indexByKey: [String: Int] = [:]
         var sectionPaths: Set<String> = []
         for (index, option) in options.enumerated() {
@@ -53,8 +57,14 @@ public struct ConfigSchema: Sendable {
             precondition(sectionPaths.contains(section), "ConfigSchema: a summary for the section \(section), which has no options")
             precondition(!summary.isEmpty && !summary.contains("\n"), "ConfigSchema: the summary of \(section) is one non-empty line")
         }
+        for section in freeformSections {
+            precondition(indexByKey[section] == nil && !sectionPaths.contains(section), "ConfigSchema: the free-form section \(section) holds options")
+            let path = section.split(separator: ".").map(String.init)
+            for length in 1..<path.count { sectionPaths.insert(path[..<length].joined(separator: ".")) }
+        }
         self.options = options
         self.sectionSummaries = sectionSummaries
+        self.freeformSections = freeformSections
         self.indexByKey = indexByKey
         self.sectionPaths = sectionPaths
     }
@@ -98,7 +108,8 @@ public struct ConfigSchema: Sendable {
         }
         return ConfigSchema(
             options: options + other.options,
-            sectionSummaries: sectionSummaries.merging(other.sectionSummaries) { mine, _ in mine })
+            sectionSummaries: sectionSummaries.merging(other.sectionSummaries) { mine, _ in mine },
+            freeformSections: freeformSections.union(other.freeformSections))
     }
 
     /// The keys and section paths nearest to a misspelt `path`, for "did you mean".

@@ -148,9 +148,17 @@ public protocol TaskPlugin: Sendable {
     ///   - projectFolder: the new project's folder (exists, empty).
     ///   - sample: the task's sample folder (the catalog entry's `sample`, resolved).
     func writeSample(into projectFolder: URL, from sample: URL) throws -> [String: ConfigValue]
+    /// The ensemble's output for each example: `outputs[m][i]` is model `m`'s output for
+    /// example `i` (every model saw the same examples). Classification tasks average the
+    /// class probabilities (``Classification/averageProbabilities(_:)``).
+    /// - Returns: one output per example, or `nil` when the task cannot combine models (the
+    ///   default), which `--ensemble` reports as an error.
+    func average(_ outputs: [[Output]]) -> [Output]?
 }
 
 extension TaskPlugin {
     /// By default, the validation loss (lower is better).
     public var primaryMetric: (name: String, higherIsBetter: Bool) { ("loss", false) }
+    /// By default, a task cannot average several models' outputs.
+    public func average(_ outputs: [[Output]]) -> [Output]? { nil }
 }

@@ -19,12 +19,14 @@ public enum Project {
         let pluginOptions = plugin.configOptions
         let pluginKeys = Set(pluginOptions.map(\.key))
         let options = core.filter { !pluginKeys.contains($0.key) } + pluginOptions.filter { !coreKeys.contains($0.key) || pluginKeys.contains($0.key) }
+            + TuneOptions.options.filter { !pluginKeys.contains($0.key) }
         return ConfigSchema(options: options, sectionSummaries: [
             "data": "where the examples come from and how they are split",
             "model": "the pretrained backbone and the new head",
             "train": "optimisation",
             "early_stopping": "when to stop and which checkpoint is best",
-        ])
+            "tune": "hyperparameter search (`factory tune`)",
+        ], freeformSections: [TuneOptions.spaceSection])
     }
 
     /// Creates a project for `plugin` in `folder` (which must not exist or be empty): the

@@ -12,6 +12,8 @@ public struct RunFiles: Sendable {
     /// The output folder.
     public let folder: URL
     public init(projectFolder: URL) { folder = projectFolder.appendingPathComponent("output") }
+    /// The files of a run that writes into `folder` (a fold's or a trial's own folder).
+    public init(folder: URL) { self.folder = folder }
     public var lastCheckpoint: URL { folder.appendingPathComponent("checkpoints/last.safetensors") }
     public var bestCheckpoint: URL { folder.appendingPathComponent("checkpoints/best.safetensors") }
     public var metricsLog: URL { folder.appendingPathComponent("metrics.jsonl") }
@@ -45,8 +47,12 @@ public final class FineTuningRun<Plugin: TaskPlugin> {
     public let plugin: Plugin
     public let context: TaskContext
     public let settings: TrainingSettings
-    public let files: RunFiles
+    /// Where the run writes (the project's `output/`, or a fold's or trial's folder).
+    public var files: RunFiles
     let progress: ProgressReporter
+    /// Splits to use instead of the core's own (a cross-validation fold): indices into the
+    /// deduplicated examples of ``prepareData()``.
+    public var givenSplits: DataSplits?
     /// Called after each epoch's checkpoints are written, with the number of epochs done.
     /// An error thrown here ends the run as a crash would (tests use it to simulate a kill).
     public var afterEpoch: ((Int) throws -> Void)?
@@ -90,7 +96,7 @@ public final class FineTuningRun<Plugin: TaskPlugin> {
                 }
             }
         }
-        let splits = userSplits ?? DataSplitter.split(
+        let splits = givenSplits ?? userSplits ?? DataSplitter.split(
             strata: examples.map(\.stratum), validationFraction: settings.validationFraction,
             testFraction: settings.testFraction, seed: settings.seed)
         guard !splits.train.isEmpty else { throw TrainingError("the training split is empty; add data or lower data.validation_fraction and data.test_fraction") }
