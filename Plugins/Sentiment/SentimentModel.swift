@@ -41,7 +41,11 @@ public final class SentimentModel: Module, FineTunableModel {
 
     /// Logits `[B, classes]` for texts.
     public func logits(_ texts: [String]) throws -> Tensor {
-        let encoded = try texts.map { try tokenizer.encode($0).ids }
+        try logits(tokenIDs: texts.map { try tokenizer.encode($0).ids })
+    }
+
+    /// Logits `[B, classes]` for token id sequences (with their special tokens).
+    public func logits(tokenIDs encoded: [[Int]]) -> Tensor {
         let padded = PaddedSequences(encoded, padID: padID, maximumLength: maximumLength)
         let input = BertInput(ids: padded.ids, attentionMask: padded.mask, batchSize: padded.count, sequenceLength: padded.length)
         let hidden = backbone(input)

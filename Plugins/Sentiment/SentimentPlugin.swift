@@ -69,7 +69,14 @@ public struct SentimentPlugin: TaskPlugin {
     }
 
     public func forward(_ model: SentimentModel, examples: [SentimentExample], context: TaskContext) throws -> TaskForward<[Float]> {
-        let logits = try model.logits(examples.map(\.text))
+        var tokenIDs: [[Int]] = []
+        for (position, example) in examples.enumerated() {
+            let encoding = try model.tokenizer.encode(example.text)
+            // Training batches only: token dropout (augmentation.text.token_dropout), never [CLS]/[SEP].
+            tokenIDs.append(context.augmentation?.augmentTokens(encoding.ids, exampleIndex: position,
+                                                                isProtected: encoding.specialTokensMask.map { $0 != 0 }) ?? encoding.ids)
+        }
+        let logits = model.logits(tokenIDs: tokenIDs)
         let outputs = Classification.probabilities(logits)
         let labels = examples.compactMap(\.label)
         guard labels.count == examples.count else { return TaskForward(loss: nil, outputs: outputs) }
@@ -95,6 +102,10 @@ public struct SentimentPlugin: TaskPlugin {
 
     public func average(_ outputs: [[[Float]]]) -> [[Float]]? {
         Classification.averageProbabilities(outputs)
+    }
+
+    public func predictionRecord(for output: [Float], example: SentimentExample, info: TaskModelInfo) -> PredictionRecord? {
+        .classification(probabilities: output, label: example.label, input: .text(example.text))
     }
 
     public func writeSample(into projectFolder: URL, from sample: URL) throws -> [String: ConfigValue] {

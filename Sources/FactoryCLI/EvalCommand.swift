@@ -40,5 +40,6 @@ struct EvalCommand: ParsableCommand {
         print(formatTable([["metric", "value"]] + evaluation.metrics.sorted { $0.key < $1.key }.map { [$0.key, String(format: "%.4f", $0.value)] }))
         if !evaluation.report.isEmpty { print("\n" + evaluation.report) }
         print("written: \(run.files.evaluation.path)")
+        if FileManager.default.fileExists(atPath: run.files.predictions.path) { print("written: \(run.files.predictions.path)") }
     }
 }

@@ -17,7 +17,8 @@ struct Factory: AsyncParsableCommand {
             """,
         version: "factory \(FactoryVersion.current)",
         subcommands: [
-            NewCommand.self, TrainCommand.self, TuneCommand.self, EvalCommand.self, PredictCommand.self, CatalogCommand.self,
+            NewCommand.self, TrainCommand.self, TuneCommand.self, EvalCommand.self, PredictCommand.self, ReportCommand.self,
+            CatalogCommand.self,
             ModelsCommand.self, BenchCommand.self, VersionCommand.self,
         ])
 }

@@ -14,6 +14,9 @@ public struct TaskContext: Sendable {
     public let modelStore: ModelStore
     /// Writes one progress or information line (to stderr, or the run log).
     public let log: @Sendable (String) -> Void
+    /// Set by the core for training batches only (`nil` when validating, evaluating and
+    /// predicting): the augmentation settings and per-example seeded generators.
+    public var augmentation: BatchAugmentation? = nil
 
     /// Creates a context.
     public init(projectFolder: URL, config: ProjectConfig, modelStore: ModelStore, log: @escaping @Sendable (String) -> Void) {

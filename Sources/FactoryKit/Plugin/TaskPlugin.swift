@@ -142,6 +142,10 @@ public protocol TaskPlugin: Sendable {
     func predictionExamples(from inputs: [String], context: TaskContext) throws -> [Example]
     /// The user-facing answer for one output.
     func prediction(for output: Output, input: String, info: TaskModelInfo) -> TaskPrediction
+    /// One evaluated example for output/predictions.jsonl and `factory report` (input, true
+    /// class, class probabilities), or `nil` when the task has none. Default: a classification
+    /// record for `[Float]` probability outputs, else `nil` (see PredictionRecord.swift).
+    func predictionRecord(for output: Output, example: Example, info: TaskModelInfo) -> PredictionRecord?
     /// Writes the sample data into a new project folder and returns the option values
     /// `factory.yaml` should start with (for example `data.path`).
     /// - Parameters:

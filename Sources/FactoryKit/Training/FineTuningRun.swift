@@ -176,7 +176,7 @@ public final class FineTuningRun<Plugin: TaskPlugin> {
                                              seed: settings.seed, epoch: epoch)
             for (batchIndex, batch) in batches.enumerated() {
                 let examples = batch.map { trainExamples[$0] }
-                let forward = try plugin.forward(model, examples: examples, context: context)
+                let forward = try plugin.forward(model, examples: examples, context: trainingContext(epoch: epoch, batch: batch))
                 guard let loss = forward.loss else {
                     throw TrainingError("the task computed no loss for training examples (they have no targets)")
                 }
@@ -345,7 +345,7 @@ public final class FineTuningRun<Plugin: TaskPlugin> {
         }
         guard !indices.isEmpty else { throw TrainingError("the \(split) split is empty; raise data.test_fraction or add data") }
         let (model, state, checkpoint) = try loadTrainedModel()
-        let (evaluation, _) = try evaluate(model: model, examples: indices.map { data.examples[$0] }, info: state.modelInfo)
+        let evaluation = try evaluateWritingPredictions(model: model, examples: indices.map { data.examples[$0] }, info: state.modelInfo)
         var document: [(String, JSONValue)] = [
             ("task", .string(plugin.descriptor.id)), ("split", .string(split)), ("examples", .integer(indices.count)),
             ("checkpoint", .string(checkpoint.lastPathComponent)), ("epoch", .integer(state.bestEpoch ?? state.epochsCompleted)),
