@@ -31,7 +31,9 @@ struct ParsedReport {
 }
 
 extension XMLElement {
-    func attribute(_ name: String) -> String? { attribute(forName: name)?.stringValue }
+    /// The attribute's value (by XPath: `attribute(forName:)` misses attributes of elements in
+    /// the SVG namespace on Linux).
+    func attribute(_ name: String) -> String? { (try? nodes(forXPath: "@\(name)"))?.first?.stringValue }
 }
 
 /// A descriptor for report tests.
