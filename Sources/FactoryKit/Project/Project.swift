@@ -25,13 +25,9 @@ public enum Project {
             "model": "the pretrained backbone and the new head",
             "train": "optimisation",
             "early_stopping": "when to stop and which checkpoint is best",
-<<<<<<< HEAD
             "tune": "hyperparameter search (`factory tune`)",
-        ], freeformSections: [TuneOptions.spaceSection])
-=======
             "augmentation": "random changes to training examples (never to validation, test or predictions); all off by default",
-        ])
->>>>>>> 27d5158 (factory report (self-contained HTML: curves, confusion matrix, ROC/PR, calibration, per-class, mistakes, search, gallery, model card), predictions.jsonl from TaskPlugin.predictionRecord, core data augmentation (image/audio/text) for training batches only)
+        ], freeformSections: [TuneOptions.spaceSection])
     }
 
     /// Creates a project for `plugin` in `folder` (which must not exist or be empty): the
