@@ -1,5 +1,5 @@
 // Cross-validation, ensembles and hyperparameter search end to end with the real `factory`
-// binary on (a third of) the sentiment sample, kept small (frozen backbone, short texts,
+// binary on (a quarter of) the sentiment sample, kept small (frozen backbone, short texts,
 // one or two epochs): `train --folds 3 --keep-ensemble` → `predict` / `eval --ensemble`,
 // and `tune` with a two-trial grid under successive halving → trials.json and
 // factory.best.yaml; a bad search space is a clear error naming file, line and key.
@@ -14,21 +14,21 @@ struct TuneEndToEndTests {
         .appendingPathComponent("factory-cli-tune-models-\(ProcessInfo.processInfo.processIdentifier)").path]
 
     /// Small and fast: the head alone trains, on texts of at most 32 tokens.
-    static let small = ["model.freeze=backbone", "model.max_length=32", "train.learning_rate=5e-3", "train.warmup=0",
-                        "train.batch_size=32", "early_stopping.patience=0"].flatMap { ["--set", $0] }
+    static let small = ["model.freeze=backbone", "model.max_length=32", "train.learning_rate=3e-2", "train.warmup=0",
+                        "train.batch_size=16", "early_stopping.patience=0"].flatMap { ["--set", $0] }
 
     func factory(_ arguments: [String]) throws -> (status: Int32, output: String, error: String) {
         try runFactory(arguments, environment: Self.environment)
     }
 
-    /// A sentiment project with every third review of the sample (222 of 666).
+    /// A sentiment project with every fourth review of the sample (167 of 666).
     func makeProject() throws -> URL {
         let project = FileManager.default.temporaryDirectory.appendingPathComponent("factory-tune-e2e-\(UUID().uuidString)/reviews")
         let created = try factory(["new", "--task", "sentiment", project.path])
         #expect(created.status == 0, "\(created.error)")
         let data = project.appendingPathComponent("data/reviews.csv")
         let lines = try String(contentsOf: data, encoding: .utf8).split(separator: "\n")
-        let subset = [lines[0]] + lines.dropFirst().enumerated().filter { $0.offset % 3 == 0 }.map(\.element)
+        let subset = [lines[0]] + lines.dropFirst().enumerated().filter { $0.offset % 4 == 0 }.map(\.element)
         try (subset.joined(separator: "\n") + "\n").write(to: data, atomically: true, encoding: .utf8)
         return project
     }
@@ -40,7 +40,7 @@ struct TuneEndToEndTests {
     @Test func foldsThenPredictAndEvaluateWithTheEnsemble() throws {
         let project = try makeProject()
         defer { try? FileManager.default.removeItem(at: project.deletingLastPathComponent()) }
-        let trained = try factory(["train", "--project", project.path, "--folds", "3", "--keep-ensemble", "--set", "train.epochs=2"] + Self.small)
+        let trained = try factory(["train", "--project", project.path, "--folds", "3", "--keep-ensemble", "--set", "train.epochs=1"] + Self.small)
         #expect(trained.status == 0, "\(trained.error)")
         #expect(trained.output.contains("3-fold cross-validation") && trained.output.contains("macro_f1"), "\(trained.output)")
         let output = project.appendingPathComponent("output")
@@ -52,13 +52,13 @@ struct TuneEndToEndTests {
         let summary = try json(output.appendingPathComponent("cross_validation.json"))
         #expect(summary["folds"] as? Int == 3)
         let sizes = try #require(summary["fold_sizes"] as? [Int])
-        #expect(sizes.reduce(0, +) > 150 && sizes.max()! - sizes.min()! <= 1, "\(sizes)")
+        #expect(sizes.reduce(0, +) > 130 && sizes.max()! - sizes.min()! <= 1, "\(sizes)")
         let accuracy = try #require((summary["metrics"] as? [String: Any])?["accuracy"] as? [String: Any])
         let values = try #require(accuracy["values"] as? [Double])
         let mean = try #require(accuracy["mean"] as? Double)
         #expect(values.count == 3 && abs(mean - values.reduce(0, +) / 3) < 1e-9)
-        // Three balanced classes: a third is guessing; the frozen-backbone head does better.
-        #expect(mean > 0.45, "cross-validated accuracy \(values)")
+        // Three balanced classes: a third is guessing; one epoch of the head alone does better.
+        #expect(mean > 0.42, "cross-validated accuracy \(values)")
 
         let manifest = output.appendingPathComponent("folds/ensemble.json").path
         let predicted = try factory(["predict", "--project", project.path, "--ensemble", manifest, "--json",
@@ -82,7 +82,7 @@ struct TuneEndToEndTests {
         defer { try? FileManager.default.removeItem(at: project.deletingLastPathComponent()) }
         // The tune section is the last of the generated file: the space goes under it.
         let file = project.appendingPathComponent("factory.yaml")
-        try (String(contentsOf: file, encoding: .utf8) + "  space:\n    train.learning_rate: [1e-2, 1e-7]\n")
+        try (String(contentsOf: file, encoding: .utf8) + "  space:\n    train.learning_rate: [3e-2, 1e-7]\n")
             .write(to: file, atomically: true, encoding: .utf8)
         let tuned = try factory(["tune", "--project", project.path, "--set", "tune.method=grid", "--set", "tune.eta=2",
                                  "--set", "train.epochs=2", "--set", "early_stopping.metric=loss"] + Self.small)
@@ -96,10 +96,10 @@ struct TuneEndToEndTests {
         // The learning rate that cannot move the head stops after the first rung (1 epoch).
         #expect(list[0]["trial"] as? Int == 1 && list[0]["status"] as? String == "completed" && list[0]["epochs"] as? Int == 2, "\(list)")
         #expect(list[1]["trial"] as? Int == 2 && list[1]["status"] as? String == "stopped" && list[1]["epochs"] as? Int == 1, "\(list)")
-        #expect((list[0]["parameters"] as? [String: Double])?["train.learning_rate"] == 1e-2)
+        #expect((list[0]["parameters"] as? [String: Double])?["train.learning_rate"] == 3e-2)
         #expect(try #require(list[0]["value"] as? Double) < (try #require(list[1]["value"] as? Double)))
         let best = try String(contentsOf: project.appendingPathComponent("factory.best.yaml"), encoding: .utf8)
-        #expect(best.contains("learning_rate: 0.01") && best.contains("task: sentiment") && best.contains("factory train --set"), "\(best)")
+        #expect(best.contains("learning_rate: 0.03") && best.contains("task: sentiment") && best.contains("factory train --set"), "\(best)")
         #expect(FileManager.default.fileExists(atPath: project.appendingPathComponent("output/tune/trial-1/checkpoints/best.safetensors").path))
 
         // A bad space: the file, the line and the key.
