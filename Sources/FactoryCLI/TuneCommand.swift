@@ -45,10 +45,7 @@ struct TuneCommand: ParsableCommand {
         print(formatTable(rows), terminator: "")
         print("written: \(result.trialsFile.path)")
         print("best configuration: \(result.bestConfigFile.path)")
-        if let best = result.trials.first {
-            print("use it: factory train " + best.parameters.map { "--set \($0.key)=\($0.value)" }.joined(separator: " ")
-                  + "   (or: mv factory.best.yaml factory.yaml)")
-        }
+        print("use it: \(result.bestTrainCommand)   (or: mv factory.best.yaml factory.yaml)")
         if let manifest = result.ensembleManifest {
             print("ensemble of the best completed trials: \(manifest.path) (factory predict --ensemble \(manifest.path) ...)")
         }

@@ -45,6 +45,14 @@ public struct TuneResult: Sendable {
     public var trialsFile: URL
     public var bestConfigFile: URL
     public var ensembleManifest: URL?
+    /// The `--set` values that turn factory.yaml as written into the best trial's
+    /// configuration (the searched values and this command's own `--set`s, no `tune.*`).
+    public var bestOverrides: [ParameterValue]
+
+    /// `factory train --set key=value ...` for the best configuration.
+    public var bestTrainCommand: String {
+        (["factory train"] + bestOverrides.map { "--set \($0.key)=\($0.value)" }).joined(separator: " ")
+    }
 
     /// The contents of trials.json: `{"metric", "higher_is_better", "trials": [{"trial",
     /// "parameters", "value", "epochs", "status"}]}`, trials best first.
@@ -149,11 +157,14 @@ extension FineTuningRun {
                       config: configs[outcome.trial])
         }
         let best = trials[0]
+        let asWritten = try ConfigLoader.load(file, schema: config.schema)
+        let bestOverrides = config.schema.keys.filter { !$0.hasPrefix("tune.") && asWritten.values[$0] != best.config.values[$0] }
+            .map { ParameterValue(key: $0, value: best.config[$0]) }
         let bestFile = file.deletingLastPathComponent().appendingPathComponent(Self.bestConfigFileName)
         let header = """
             The best configuration `factory tune` found: trial \(best.number), \(monitor.name) \(best.value.map { String(format: "%.4f", $0) } ?? "-") after \(best.epochs) epoch(s).
             Its searched values: \(best.parameters.map { "\($0.key)=\($0.value)" }.joined(separator: " ")); all trials: output/tune/trials.json.
-            Train with it: factory train \(best.parameters.map { "--set \($0.key)=\($0.value)" }.joined(separator: " "))
+            Train with it: \((["factory train"] + bestOverrides.map { "--set \($0.key)=\($0.value)" }).joined(separator: " "))
             or make it the project's configuration: mv factory.best.yaml factory.yaml (the tune.space section is not copied).
             """
         try ConfigWriter.write(best.config, header: header, to: bestFile)
@@ -164,7 +175,8 @@ extension FineTuningRun {
             try EnsembleManifest(task: plugin.descriptor.id, source: "tune", members: members.map { $0.folder.lastPathComponent }).write(to: manifestURL!)
         }
         let result = TuneResult(metric: monitor.name, higherIsBetter: monitor.higherIsBetter, rungs: halving.rungs, trials: trials,
-                                trialsFile: files.trials, bestConfigFile: bestFile, ensembleManifest: manifestURL)
+                                trialsFile: files.trials, bestConfigFile: bestFile, ensembleManifest: manifestURL,
+                                bestOverrides: bestOverrides)
         try AtomicFile.write(Data(result.json.serialized(pretty: true).utf8), to: files.trials)
         return result
     }
