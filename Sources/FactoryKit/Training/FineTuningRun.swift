@@ -96,6 +96,9 @@ public final class FineTuningRun<Plugin: TaskPlugin> {
                 }
             }
         }
+        if let given = givenSplits, (given.train + given.validation + given.test).contains(where: { !examples.indices.contains($0) }) {
+            throw TrainingError("the given splits name examples beyond the \(examples.count) of the data; the data changed since they were made")
+        }
         let splits = givenSplits ?? userSplits ?? DataSplitter.split(
             strata: examples.map(\.stratum), validationFraction: settings.validationFraction,
             testFraction: settings.testFraction, seed: settings.seed)
