@@ -122,8 +122,8 @@ struct ReportTests {
 
     @Test func rocPathOfAKnownCurveIsTheHandDerivedOne() throws {
         // Binary: labels 0,0,1,1 with positive scores 0.1, 0.4, 0.35, 0.8. sklearn's roc_curve:
-        // FPR 0, 0, 0.5, 0.5, 1 and TPR 0, 0.5, 0.5, 1, 1. On the 440 x 270 plot at (60, 20):
-        // x = 60 + 440 FPR, y = 290 - 270 TPR.
+        // FPR 0, 0, 0.5, 0.5, 1 and TPR 0, 0.5, 0.5, 1, 1. On the 440 x 270 plot at (72, 20):
+        // x = 72 + 440 FPR, y = 290 - 270 TPR.
         var inputs = ReportInputs(task: reportTask)
         inputs.labelNames = ["no", "yes"]
         inputs.predictions = zip([0, 0, 1, 1], [0.1, 0.4, 0.35, 0.8]).map {
@@ -131,12 +131,12 @@ struct ReportTests {
         }
         let report = try ParsedReport(RunReport.html(inputs))
         let path = try #require(try report.elements(in: "roc-curve", class: "series").first)
-        #expect(path.attribute("d") == "M60.0,290.0 L60.0,155.0 L280.0,155.0 L280.0,20.0 L500.0,20.0")
+        #expect(path.attribute("d") == "M72.0,290.0 L72.0,155.0 L292.0,155.0 L292.0,20.0 L512.0,20.0")
         #expect(path.attribute("data-series") == "yes vs no (AUC 0.750)")
         // Precision-recall: precision 1, 0.5, 2/3, 0.5 at recall 0.5, 0.5, 1, 1, then (0, 1);
         // drawn from recall 0: y = 290 - 270 P.
         let pr = try #require(try report.elements(in: "pr-curve", class: "series").first)
-        #expect(pr.attribute("d") == "M60.0,20.0 L280.0,20.0 L280.0,155.0 L500.0,110.0 L500.0,155.0")
+        #expect(pr.attribute("d") == "M72.0,20.0 L292.0,20.0 L292.0,155.0 L512.0,110.0 L512.0,155.0")
     }
 
     @Test func sectionsWithoutDataAreLeftOutWithANote() throws {

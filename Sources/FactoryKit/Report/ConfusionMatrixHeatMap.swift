@@ -34,7 +34,7 @@ public enum ConfusionMatrixHeatMap {
                 let title = "true \(labels.indices.contains(trueClass) ? labels[trueClass] : String(trueClass)), predicted \(labels.indices.contains(predictedClass) ? labels[predictedClass] : String(predictedClass)): \(count) (\(String(format: "%.0f", share * 100))% of the row)"
                 parts.append("<rect class=\"cell\(trueClass == predictedClass ? " diagonal-cell" : "")\" data-true=\"\(trueClass)\" data-predicted=\"\(predictedClass)\" data-count=\"\(count)\" x=\"\(c(x))\" y=\"\(c(y))\" width=\"\(c(cell))\" height=\"\(c(cell))\" fill=\"\(color(share))\"><title>\(HTMLText.escape(title))</title></rect>")
                 if showNumbers {
-                    parts.append("<text class=\"cell-count\" x=\"\(c(x + cell / 2))\" y=\"\(c(y + cell / 2 + 5))\" text-anchor=\"middle\" fill=\"\(share > 0.55 ? "#ffffff" : "#1b1f24")\">\(count)</text>")
+                    parts.append("<text class=\"cell-count\(share > 0.55 ? " on-dark" : "")\" x=\"\(c(x + cell / 2))\" y=\"\(c(y + cell / 2 + 5))\" text-anchor=\"middle\">\(count)</text>")
                 }
             }
         }

@@ -10,7 +10,8 @@ public enum ReliabilityDiagram {
     /// The SVG for `bins` (from ``Metrics/calibrationBins(labels:probabilities:binCount:)``).
     public static func svg(id: String, bins: [CalibrationBin]) -> String {
         let chart = SVGLineChart(id: id, xTitle: "confidence (top class)", yTitle: "accuracy", xRange: 0...1, yRange: 0...1,
-                                 series: [ChartSeries(name: "mean confidence", points: [], color: "#d62728")], diagonal: true)
+                                 series: [ChartSeries(name: "accuracy (bars)", points: [], color: "#1f77b4"),
+                                          ChartSeries(name: "mean confidence (dots)", points: [], color: "#d62728")], diagonal: true)
         var svg = chart.svg
         let closing = svg.range(of: "</svg>", options: .backwards)!
         let c = HTMLText.coordinate
@@ -23,9 +24,9 @@ public enum ReliabilityDiagram {
             parts.append("<rect class=\"bin\" data-count=\"\(bin.count)\" data-accuracy=\"\(bin.accuracy)\" data-confidence=\"\(bin.meanConfidence)\" x=\"\(c(x0))\" y=\"\(c(top))\" width=\"\(c(Swift.max(x1 - x0, 1)))\" height=\"\(c(bottom - top))\"><title>\(HTMLText.escape(title))</title></rect>")
             parts.append("<circle class=\"confidence-mark\" cx=\"\(c(chart.x(bin.meanConfidence)))\" cy=\"\(c(chart.y(bin.meanConfidence)))\" r=\"3\" fill=\"#d62728\"/>")
         }
-        // The bars go under the diagonal and legend: insert them right after the plot area.
-        let plotEnd = svg.range(of: "/>", range: svg.range(of: "class=\"plot-area\"")!.upperBound..<closing.lowerBound)!.upperBound
-        svg.insert(contentsOf: "\n" + parts.joined(separator: "\n"), at: plotEnd)
+        // The bars go over the grid but under the diagonal and legend.
+        let diagonal = svg.range(of: "<path class=\"diagonal\"", range: svg.startIndex..<closing.lowerBound)!.lowerBound
+        svg.insert(contentsOf: parts.joined(separator: "\n") + "\n", at: diagonal)
         return svg
     }
 }

@@ -38,9 +38,9 @@ extension RunReport {
         .thumbnail { max-width: 96px; max-height: 96px; border-radius: 4px; border: 1px solid var(--line); }
         figure { margin: 0; }
         figcaption { color: var(--muted); font-size: 13px; margin-top: 4px; }
-        .charts { display: grid; grid-template-columns: repeat(auto-fit, minmax(440px, 1fr)); gap: 16px; }
+        .charts { display: grid; grid-template-columns: repeat(auto-fit, minmax(600px, 1fr)); gap: 16px; }
         svg.chart { width: 100%; height: auto; display: block; }
-        svg.line-chart { max-width: 720px; }
+        svg.line-chart { max-width: 760px; }
         svg.chart text { font: 12px system-ui, -apple-system, "Segoe UI", Roboto, Arial, sans-serif; fill: var(--ink); }
         svg.chart .axis-title { font-size: 13px; fill: var(--muted); }
         svg.chart .tick { fill: var(--muted); }
@@ -52,6 +52,7 @@ extension RunReport {
         svg.chart .bin { fill: #1f77b4; fill-opacity: 0.55; stroke: #1f77b4; }
         svg.chart .cell { stroke: #ffffff; stroke-width: 1; }
         svg.chart .cell-count { font-weight: 600; }
+        svg.chart text.on-dark { fill: #ffffff; }
         dl.model-card { display: grid; grid-template-columns: 150px 1fr; gap: 6px 16px; margin: 0; }
         dl.model-card dt { font-weight: 600; color: var(--muted); }
         dl.model-card dd { margin: 0; }

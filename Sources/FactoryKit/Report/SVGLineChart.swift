@@ -28,11 +28,11 @@ public struct ChartSeries: Sendable {
 
 /// A line chart as SVG.
 public struct SVGLineChart: Sendable {
-    /// The geometry every chart shares: a 640 x 340 picture, the plot area 440 x 270 at
-    /// (60, 20), the legend to its right.
+    /// The geometry every chart shares: a 752 x 340 picture, the plot area 440 x 270 at
+    /// (72, 20), the legend (200 wide) to its right.
     public enum Layout {
-        public static let width = 640.0, height = 340.0
-        public static let left = 60.0, top = 20.0, plotWidth = 440.0, plotHeight = 270.0
+        public static let width = 752.0, height = 340.0
+        public static let left = 72.0, top = 20.0, plotWidth = 440.0, plotHeight = 270.0
     }
 
     /// The ten colours series take in turn.
@@ -119,7 +119,7 @@ public struct SVGLineChart: Sendable {
             let legendY = Layout.top + 8 + Double(index) * 18
             let legendX = Layout.left + Layout.plotWidth + 14
             parts.append("<line class=\"legend-swatch\" x1=\"\(c(legendX))\" y1=\"\(c(legendY))\" x2=\"\(c(legendX + 18))\" y2=\"\(c(legendY))\" stroke=\"\(item.color)\"\(item.dashed ? " stroke-dasharray=\"4 3\"" : "")/>")
-            parts.append("<text class=\"legend\" x=\"\(c(legendX + 24))\" y=\"\(c(legendY + 4))\">\(HTMLText.escape(HTMLText.truncated(item.name, to: 22)))</text>")
+            parts.append("<text class=\"legend\" x=\"\(c(legendX + 24))\" y=\"\(c(legendY + 4))\">\(HTMLText.escape(HTMLText.truncated(item.name, to: 30)))</text>")
         }
         parts.append("</svg>")
         return parts.joined(separator: "\n")
@@ -138,7 +138,10 @@ public struct SVGLineChart: Sendable {
     func tickLabel(_ value: Double) -> String {
         if integerXTicks && value == value.rounded() && abs(value) < 1e6 { return String(Int(value)) }
         let magnitude = abs(value)
-        if magnitude != 0 && (magnitude < 1e-3 || magnitude >= 1e5) { return String(format: "%.1e", value) }
+        if magnitude != 0 && (magnitude < 1e-3 || magnitude >= 1e5) {
+            // 7.9e-05 -> 7.9e-5: short enough to sit beside the axis.
+            return String(format: "%.1e", value).replacingOccurrences(of: "e-0", with: "e-").replacingOccurrences(of: "e+0", with: "e+")
+        }
         return String(format: "%.3g", value)
     }
 }
