@@ -1,7 +1,7 @@
 // The core hands `context.augmentation` to training batches only: on the tiny task, every
 // training batch of every epoch gets it (with the epoch and the examples' training-split
 // indices, covering the split once per epoch), while validation, evaluation and prediction
-// batches get nil; the augmentation options are off by default and only the task's
+// batches get nil; a run with augmentation resumes bit-exactly; the options are off by default and only the task's
 // modalities appear in factory.yaml.
 
 import FactoryKit
@@ -21,6 +21,9 @@ final class ForwardLog: @unchecked Sendable {
 struct RecordingTinyPlugin: TaskPlugin {
     let base = TinyPlugin()
     let log: ForwardLog
+    /// Training batches get Gaussian noise of this scale on their features, from the
+    /// per-example generators (0: the examples go through unchanged).
+    var jitter: Float = 0
     var descriptor: TaskDescriptor { base.descriptor }
     var primaryMetric: (name: String, higherIsBetter: Bool) { base.primaryMetric }
     var configOptions: [ConfigOption] { base.configOptions }
@@ -28,7 +31,12 @@ struct RecordingTinyPlugin: TaskPlugin {
     func makeModel(_ context: TaskContext, info: TaskModelInfo) throws -> TinyModel { try base.makeModel(context, info: info) }
     func forward(_ model: TinyModel, examples: [TinyExample], context: TaskContext) throws -> TaskForward<[Float]> {
         log.append(context.augmentation, count: examples.count)
-        return try base.forward(model, examples: examples, context: context)
+        guard let augmentation = context.augmentation, jitter > 0 else { return try base.forward(model, examples: examples, context: context) }
+        let jittered = examples.enumerated().map { position, example -> TinyExample in
+            var generator = augmentation.generator(exampleIndex: position)
+            return TinyExample(features: example.features.map { $0 + jitter * generator.nextNormal() }, label: example.label)
+        }
+        return try base.forward(model, examples: jittered, context: context)
     }
     func evaluate(outputs: [[Float]], examples: [TinyExample], info: TaskModelInfo, context: TaskContext) throws -> TaskEvaluation {
         try base.evaluate(outputs: outputs, examples: examples, info: info, context: context)
@@ -66,6 +74,34 @@ struct AugmentationTrainingTests {
         _ = try run.evaluate(split: "test")
         _ = try run.predict(["0.5,0.5"])
         #expect(!log.all.isEmpty && log.all.allSatisfy { $0.augmentation == nil }, "evaluation and prediction are never augmented")
+    }
+
+    @Test func augmentedRunsResumeExactly() throws {
+        struct Killed: Error {}
+        let settings: [String: ConfigValue] = ["early_stopping.patience": .integer(0), "train.epochs": .integer(3)]
+        func weights(_ url: URL) throws -> [String: [Float]] {
+            let file = try SafetensorsFile(contentsOf: url)
+            return try Dictionary(uniqueKeysWithValues: file.tensorNames.filter { !$0.hasPrefix("optimizer.") }.map { ($0, try file.tensor(named: $0).scalars) })
+        }
+        let plugin = RecordingTinyPlugin(log: ForwardLog(), jitter: 0.3)
+        let (whole, _, wholeContext) = try makeTinyProject(settings)
+        defer { try? FileManager.default.removeItem(at: whole) }
+        let uninterrupted = try FineTuningRun(plugin: plugin, context: wholeContext, progress: silentProgress)
+        _ = try uninterrupted.train()
+        let (killed, _, killedContext) = try makeTinyProject(settings)
+        defer { try? FileManager.default.removeItem(at: killed) }
+        let first = try FineTuningRun(plugin: plugin, context: killedContext, progress: silentProgress)
+        first.afterEpoch = { if $0 == 1 { throw Killed() } }
+        #expect(throws: Killed.self) { try first.train() }
+        _ = try FineTuningRun(plugin: plugin, context: killedContext, progress: silentProgress).train(resume: true)
+        // The augmentation of epochs 2 and 3 depends on (seed, epoch, example) only: bit-identical.
+        #expect(try weights(first.files.lastCheckpoint) == weights(uninterrupted.files.lastCheckpoint))
+        // And it did change training: without the jitter the weights differ.
+        let (plain, _, plainContext) = try makeTinyProject(settings)
+        defer { try? FileManager.default.removeItem(at: plain) }
+        let unaugmented = try FineTuningRun(plugin: RecordingTinyPlugin(log: ForwardLog()), context: plainContext, progress: silentProgress)
+        _ = try unaugmented.train()
+        #expect(try weights(unaugmented.files.lastCheckpoint) != weights(uninterrupted.files.lastCheckpoint))
     }
 
     @Test func optionsAreOffByDefaultAndFollowTheTaskModalities() throws {
