@@ -1,8 +1,8 @@
 // The core hands `context.augmentation` to training batches only: on the tiny task, every
 // training batch of every epoch gets it (with the epoch and the examples' training-split
 // indices, covering the split once per epoch), while validation, evaluation and prediction
-// batches get nil; a run with augmentation resumes bit-exactly; the options are off by default and only the task's
-// modalities appear in factory.yaml.
+// batches get nil; a run with augmentation resumes bit-exactly; the options are off by
+// default and only the task's modalities appear in factory.yaml.
 
 import FactoryKit
 import Foundation
