@@ -20,4 +20,6 @@ public struct SentimentExample: TaskExample, Equatable {
 
     public var stratum: Int? { label }
     public var deduplicationKey: String? { text }
+    /// The backbone sees the text only (not the label or where it came from).
+    public var contentFingerprint: String { text }
 }

@@ -41,14 +41,24 @@ public final class SentimentModel: Module, FineTunableModel {
 
     /// Logits `[B, classes]` for texts.
     public func logits(_ texts: [String]) throws -> Tensor {
-        try logits(tokenIDs: texts.map { try tokenizer.encode($0).ids })
+        head(try sentenceVectors(texts))
     }
 
     /// Logits `[B, classes]` for token id sequences (with their special tokens).
     public func logits(tokenIDs encoded: [[Int]]) -> Tensor {
+        head(sentenceVectors(tokenIDs: encoded))
+    }
+
+    /// The pooled sentence vectors `[B, hidden]` the head reads: what the feature cache keeps.
+    public func sentenceVectors(_ texts: [String]) throws -> Tensor {
+        sentenceVectors(tokenIDs: try texts.map { try tokenizer.encode($0).ids })
+    }
+
+    /// The pooled sentence vectors `[B, hidden]` for token id sequences (with their special tokens).
+    public func sentenceVectors(tokenIDs encoded: [[Int]]) -> Tensor {
         let padded = PaddedSequences(encoded, padID: padID, maximumLength: maximumLength)
         let input = BertInput(ids: padded.ids, attentionMask: padded.mask, batchSize: padded.count, sequenceLength: padded.length)
         let hidden = backbone(input)
-        return head(pooling(hidden, attentionMask: input.hasNoPadding ? nil : input.maskTensor))
+        return pooling(hidden, attentionMask: input.hasNoPadding ? nil : input.maskTensor)
     }
 }

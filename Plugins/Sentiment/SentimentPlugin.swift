@@ -76,11 +76,25 @@ public struct SentimentPlugin: TaskPlugin {
             tokenIDs.append(context.augmentation?.augmentTokens(encoding.ids, exampleIndex: position,
                                                                 isProtected: encoding.specialTokensMask.map { $0 != 0 }) ?? encoding.ids)
         }
-        let logits = model.logits(tokenIDs: tokenIDs)
+        return try headForward(model, features: model.sentenceVectors(tokenIDs: tokenIDs), examples: examples, context: context)
+    }
+
+    /// The pooled sentence vectors: the head's input, cacheable when the backbone is frozen.
+    public func features(_ model: SentimentModel, examples: [SentimentExample], context: TaskContext) throws -> Tensor? {
+        try model.sentenceVectors(examples.map(\.text))
+    }
+
+    public func headForward(_ model: SentimentModel, features: Tensor, examples: [SentimentExample], context: TaskContext) throws -> TaskForward<[Float]> {
+        let logits = model.head(features)
         let outputs = Classification.probabilities(logits)
         let labels = examples.compactMap(\.label)
         guard labels.count == examples.count else { return TaskForward(loss: nil, outputs: outputs) }
         return TaskForward(loss: Tensor.crossEntropy(logits: logits, targets: labels, classWeights: model.classWeights), outputs: outputs)
+    }
+
+    /// Hugging Face's layout for a BERT sequence classifier (SentimentExport.swift).
+    public func exportLayout(_ model: SentimentModel, info: TaskModelInfo, context: TaskContext) throws -> ModelExportLayout {
+        try SentimentExport.layout(model, info: info, context: context)
     }
 
     public func evaluate(outputs: [[Float]], examples: [SentimentExample], info: TaskModelInfo, context: TaskContext) throws -> TaskEvaluation {

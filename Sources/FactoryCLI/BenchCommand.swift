@@ -7,6 +7,9 @@ import FactoryTensor
 import Foundation
 
 struct BenchCommand: ParsableCommand {
+    /// Every workload: FactoryBenchmarks' own, then those that need the plugins and FactoryKit.
+    static let allWorkloads = BenchmarkCatalog.workloads + [SentimentHeadEpochWorkload.workload]
+
     static let configuration = CommandConfiguration(
         commandName: "bench",
         abstract: "Measure the speed workloads of BENCHMARKS.md (one JSON line per workload on stdout).",
@@ -22,9 +25,9 @@ struct BenchCommand: ParsableCommand {
     var threads: Int?
 
     func validate() throws {
-        let unknown = workloads.filter { BenchmarkCatalog.workload(named: $0) == nil }
+        let unknown = workloads.filter { name in !Self.allWorkloads.contains { $0.name == name } }
         if !unknown.isEmpty {
-            let known = BenchmarkCatalog.workloads.map(\.name).joined(separator: ", ")
+            let known = Self.allWorkloads.map(\.name).joined(separator: ", ")
             throw ValidationError("unknown workload \(unknown.map { "'\($0)'" }.joined(separator: ", ")); known workloads: \(known)")
         }
         if let threads, threads < 1 { throw ValidationError("--threads must be at least 1, got \(threads)") }
@@ -32,11 +35,11 @@ struct BenchCommand: ParsableCommand {
 
     func run() throws {
         if list {
-            for workload in BenchmarkCatalog.workloads { print("\(workload.name)\t\(workload.summary)") }
+            for workload in Self.allWorkloads { print("\(workload.name)\t\(workload.summary)") }
             return
         }
         if let threads { Parallel.threadCount = threads }
-        let selected = workloads.isEmpty ? BenchmarkCatalog.workloads : workloads.compactMap(BenchmarkCatalog.workload(named:))
+        let selected = workloads.isEmpty ? Self.allWorkloads : workloads.compactMap { name in Self.allWorkloads.first { $0.name == name } }
         #if DEBUG
         FileHandle.standardError.write(Data("note: this is a debug build; build with -c release for real figures\n".utf8))
         #endif

@@ -18,7 +18,7 @@ struct Factory: AsyncParsableCommand {
         version: "factory \(FactoryVersion.current)",
         subcommands: [
             NewCommand.self, TrainCommand.self, TuneCommand.self, EvalCommand.self, PredictCommand.self, ReportCommand.self,
-            CatalogCommand.self,
+            ExportCommand.self, CatalogCommand.self,
             ModelsCommand.self, BenchCommand.self, VersionCommand.self,
         ])
 }

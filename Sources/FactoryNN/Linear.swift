@@ -1,7 +1,9 @@
 // Linear: the affine layer y = x W^T + b with PyTorch's layout (weight [out, in]) and
 // initialisation (uniform in ±1/sqrt(in) for weight and bias, what kaiming-uniform with
 // a = sqrt(5) works out to). The arithmetic is `Tensor.linear` (bias fused into the product).
-// Not here: LoRA (a layer wrapping a frozen Linear), quantised or sparse weights.
+// A Linear may carry a LoRA adapter (LoRA.swift): its low-rank update is added to the output
+// and its tensors are listed under this layer's key (`query.lora_A.weight`).
+// Not here: the adapter itself (LoRA.swift), quantised or sparse weights.
 
 import Foundation
 
@@ -14,6 +16,9 @@ public final class Linear: Module {
     public let weight: Tensor
     /// The bias, `[outputFeatures]`, or `nil` when built without one.
     public let bias: Tensor?
+    /// The low-rank adapter added to this layer's output, when one is attached
+    /// (``Module/attachLoRA(_:excludingKeyPrefixes:)``); `nil` for a plain layer.
+    public internal(set) var adapter: LoRAAdapter?
 
     /// The size of the last axis of the input.
     public var inputFeatures: Int { weight.shape[1] }
@@ -59,11 +64,16 @@ public final class Linear: Module {
         return [("weight", weight)]
     }
 
+    /// The adapter's layers (`lora_A`, `lora_B`, `lora_dropout`), when one is attached.
+    override public var children: [(key: String, module: Module)] { adapter?.modules ?? [] }
+
     /// Applies the layer to `input` `[..., inputFeatures]`.
     /// - Returns: `[..., outputFeatures]`.
     public func callAsFunction(_ input: Tensor) -> Tensor {
         precondition(input.rank >= 1 && input.shape[input.rank - 1] == inputFeatures,
                      "Linear: input shape \(input.shape) does not end in inputFeatures \(inputFeatures) (weight \(weight.shape))")
-        return Tensor.linear(input, weight: weight, bias: bias)
+        let output = Tensor.linear(input, weight: weight, bias: bias)
+        guard let adapter else { return output }
+        return output + adapter(input)
     }
 }

@@ -14,8 +14,8 @@ struct TinyExample: TaskExample {
 
 final class TinyModel: Module, FineTunableModel {
     let embed: Linear, block: Linear, head: ClassificationHead
-    init(seed: UInt64, dropout: Float) {
-        var generator = SeededGenerator(seed: 1234)   // the "pretrained" backbone is always the same
+    init(seed: UInt64, dropout: Float, backboneSeed: UInt64 = 1234) {
+        var generator = SeededGenerator(seed: backboneSeed)   // the "pretrained" backbone (always the same unless a test says otherwise)
         embed = Linear(inputFeatures: 2, outputFeatures: 8, generator: &generator)
         block = Linear(inputFeatures: 8, outputFeatures: 8, generator: &generator)
         head = ClassificationHead(features: 8, classes: 2, dropout: dropout, seed: seed)

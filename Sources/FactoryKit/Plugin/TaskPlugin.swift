@@ -15,6 +15,10 @@ public protocol TaskExample: Sendable {
     /// The text that identifies duplicates (`nil`: never a duplicate). The core removes exact
     /// duplicates and duplicates after normalisation (case, spacing, punctuation).
     var deduplicationKey: String? { get }
+    /// Everything the backbone's output for this example depends on, as text, for the
+    /// feature cache's fingerprint. Default: `String(reflecting:)` of the example (all its
+    /// stored properties); override when an example names a file whose content matters.
+    var contentFingerprint: String { get }
 }
 
 /// A model a plugin builds: a module whose backbone blocks and head the core can find by key.
@@ -158,6 +162,21 @@ public protocol TaskPlugin: Sendable {
     /// - Returns: one output per example, or `nil` when the task cannot combine models (the
     ///   default), which `--ensemble` reports as an error.
     func average(_ outputs: [[Output]]) -> [Output]?
+
+    // Optional parts, with defaults (TaskPlugin+Features.swift, TaskPlugin+Export.swift).
+
+    /// The frozen backbone's output for a batch, one row per example (`[B, ...]`), that
+    /// ``headForward(_:features:examples:context:)`` turns into the task's forward. The core
+    /// caches it when nothing below the head trains. `nil` (the default): not cacheable.
+    func features(_ model: Model, examples: [Example], context: TaskContext) throws -> Tensor?
+    /// The forward pass from cached ``features(_:examples:context:)`` rows (`[B, ...]`): the
+    /// head, the outputs and, when the examples have targets, the mean loss. Must equal
+    /// ``forward(_:examples:context:)`` with the backbone in inference mode.
+    func headForward(_ model: Model, features: Tensor, examples: [Example], context: TaskContext) throws -> TaskForward<Output>
+    /// How `factory export` writes the model: tensor names, extra files (such as a Hugging
+    /// Face config.json), and whether the folder can stand in for the backbone. Default:
+    /// the model's own keys, no extra files.
+    func exportLayout(_ model: Model, info: TaskModelInfo, context: TaskContext) throws -> ModelExportLayout
 }
 
 extension TaskPlugin {

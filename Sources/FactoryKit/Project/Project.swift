@@ -27,6 +27,7 @@ public enum Project {
             "early_stopping": "when to stop and which checkpoint is best",
             "tune": "hyperparameter search (`factory tune`)",
             "augmentation": "random changes to training examples (never to validation, test or predictions); all off by default",
+            "lora": "low-rank adapters (LoRA): train small adapters instead of the backbone",
         ], freeformSections: [TuneOptions.spaceSection])
     }
 

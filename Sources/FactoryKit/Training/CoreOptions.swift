@@ -48,6 +48,6 @@ public enum CoreOptions {
                          summary: "validation metric that picks the best checkpoint and stops training (loss or a metric name of the task)"),
             ConfigOption("early_stopping.patience", .integer(0...10_000), default: .integer(2),
                          summary: "stop after this many epochs without improvement (0 = never stop early)"),
-        ] + AugmentationOptions.options(for: descriptor)
+        ] + AugmentationOptions.options(for: descriptor) + LoRASettings.options + FeatureCache.options
     }
 }

@@ -122,7 +122,8 @@ public final class FineTuningRun<Plugin: TaskPlugin> {
         }
         let info = TaskModelInfo(labelNames: data.labelNames, trainingClassCounts: classCounts)
         let model = try plugin.makeModel(context, info: info)
-        let groups = ParameterGrouping.groups(for: model, learningRate: settings.learningRate,
+        try attachAdapters(to: model, lora: lora, announce: true)
+        let groups = ParameterGrouping.groups(for: model, learningRate: baseLearningRate,
                                               layerDecay: settings.layerDecay, weightDecay: settings.weightDecay)
         let optimizer: any Optimizer
         switch settings.optimizer {
@@ -164,22 +165,24 @@ public final class FineTuningRun<Plugin: TaskPlugin> {
         let stepsPerEpoch = (batchesPerEpoch + settings.gradientAccumulation - 1) / settings.gradientAccumulation
         let schedule = TrainingSchedule(settings: settings, stepsPerEpoch: stepsPerEpoch)
         let monitor = monitorDirection()
+        let cache = try prepareFeatureCache(model: model, trainExamples: trainExamples, validationExamples: validationExamples)
 
         for epoch in state.epochsCompleted..<settings.epochs {
             let started = Date()
-            let trainable = ParameterGrouping.applyFreezing(settings.freezing, to: model, epoch: epoch)
+            let trainable = applyTrainability(to: model, epoch: epoch)
             if epoch == state.epochsCompleted || settings.freezing == .gradual {
-                progress.log("epoch \(epoch + 1): \(trainable) trainable parameters (freezing: \(settings.freezing))")
+                progress.log("epoch \(epoch + 1): \(trainable.count) trainable parameters (\(trainable.description))")
             }
             reseedDropout(model, epoch: epoch)
-            model.train(true)
+            setTrainingMode(model)
             progress.startEpoch()
             var lossSum = 0.0, lossCount = 0
             let batches = BatchOrder.batches(count: trainExamples.count, batchSize: settings.batchSize, shuffle: true,
                                              seed: settings.seed, epoch: epoch)
             for (batchIndex, batch) in batches.enumerated() {
                 let examples = batch.map { trainExamples[$0] }
-                let forward = try plugin.forward(model, examples: examples, context: trainingContext(epoch: epoch, batch: batch))
+                let forward = try trainingForward(model: model, batch: batch, examples: examples, cache: cache,
+                                                  context: trainingContext(epoch: epoch, batch: batch))
                 guard let loss = forward.loss else {
                     throw TrainingError("the task computed no loss for training examples (they have no targets)")
                 }
@@ -211,7 +214,7 @@ public final class FineTuningRun<Plugin: TaskPlugin> {
             var validationLoss: Double?
             var metrics: [String: Double] = [:]
             if !validationExamples.isEmpty {
-                let result = try evaluate(model: model, examples: validationExamples, info: info)
+                let result = try evaluate(model: model, examples: validationExamples, info: info, cachedFeatures: cache?.validation)
                 validationLoss = result.loss
                 metrics = result.evaluation.metrics
             }
@@ -249,6 +252,7 @@ public final class FineTuningRun<Plugin: TaskPlugin> {
             }
         }
         try AtomicFile.write(Data(LearningCurveChart.svg(records, metric: settings.monitorMetric).utf8), to: files.learningCurve)
+        try writeAdapterFileIfNeeded(model: model)
         return TrainingSummary(epochsCompleted: state.epochsCompleted, stoppedEarly: state.stoppedEarly,
                                bestValue: state.bestValue, bestEpoch: state.bestEpoch, splitSizes: sizes)
     }
@@ -335,6 +339,7 @@ public final class FineTuningRun<Plugin: TaskPlugin> {
         }
         let modelContext = TaskContext(projectFolder: context.projectFolder, config: config, modelStore: context.modelStore, log: context.log)
         let model = try plugin.makeModel(modelContext, info: state.modelInfo)
+        try attachTrainedAdapters(to: model, state: state)
         try RunCheckpoint.load(checkpoint, into: model)
         return (model, state, checkpoint)
     }
