@@ -34,9 +34,12 @@ struct ExportEndToEndTests {
         defer { try? FileManager.default.removeItem(at: root) }
         let project = root.appendingPathComponent("reviews")
         #expect(try factory(["new", "--task", "sentiment", project.path]).status == 0)
-        let trained = try factory(["train", "--project", project.path, "--set", "lora.enabled=true", "--set", "train.epochs=1"])
+        // One epoch of LoRA on the top layer's query and value only (the backward pass stops
+        // there, which keeps the test short); the fused export must still match.
+        let trained = try factory(["train", "--project", project.path, "--set", "lora.enabled=true", "--set", "train.epochs=1",
+                                   "--set", "lora.targets=[encoder.layer.5.attention.self.query, encoder.layer.5.attention.self.value]"])
         #expect(trained.status == 0, "\(trained.error)")
-        #expect(trained.error.contains("LoRA: rank 8"), "\(trained.error)")
+        #expect(trained.error.contains("LoRA: rank 8, alpha 16.0, adapters on 2 layer(s)"), "\(trained.error)")
         #expect(FileManager.default.fileExists(atPath: project.appendingPathComponent("output/adapters.safetensors").path))
 
         let texts = ["An absolute delight from start to finish, I loved it.", "Broke after two days and support never answered. Awful.",

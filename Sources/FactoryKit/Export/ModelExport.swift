@@ -55,7 +55,12 @@ public enum ModelExport {
             fused = true
             configuration.values["lora.enabled"] = .boolean(false)
         }
-        let layout = try run.plugin.exportLayout(model, info: state.modelInfo, context: run.context)
+        // The plugin sees the configuration the model was trained with (its backbone), not
+        // factory.yaml as it may have been edited since.
+        let trainedConfig = try ProjectConfig(snapshot: state.configuration, schema: Project.schema(for: run.plugin))
+        let trainedContext = TaskContext(projectFolder: run.context.projectFolder, config: trainedConfig,
+                                         modelStore: run.context.modelStore, log: run.context.log)
+        let layout = try run.plugin.exportLayout(model, info: state.modelInfo, context: trainedContext)
         var tensors: [(name: String, tensor: Tensor)] = []
         var modelKeys: [String: String] = [:]
         for (key, tensor) in model.stateDictionary().sorted(by: { $0.key < $1.key }) {

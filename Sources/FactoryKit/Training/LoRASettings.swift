@@ -22,7 +22,7 @@ public struct LoRASettings: Sendable, Equatable {
         ConfigOption("lora.dropout", .number(0...0.9), default: .number(0.05), summary: "dropout on the adapters' input while training"),
         ConfigOption("lora.targets", .strings, default: .strings(["attention.self.query", "attention.self.value"]),
                      summary: "Linear layers to adapt, by the end of their key (* matches one part, e.g. encoder.layer.*.output.dense)"),
-        ConfigOption("lora.learning_rate", .number(0...10), default: .number(1e-3),
+        ConfigOption("lora.learning_rate", .number(0...10), default: .number(3e-3),
                      summary: "peak learning rate of the adapters and the head when LoRA is on (replaces train.learning_rate)"),
     ]
 
