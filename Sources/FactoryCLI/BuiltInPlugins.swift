@@ -2,6 +2,7 @@
 // Not here: the plugins themselves (Plugins/), the catalog file.
 
 import FactoryKit
+import ImageClassification
 import Sentiment
 
 enum BuiltInPlugins {
@@ -9,6 +10,7 @@ enum BuiltInPlugins {
     static func registry() throws -> PluginRegistry {
         var registry = PluginRegistry()
         try registry.register(SentimentPlugin())
+        try registry.register(ImageClassificationPlugin())
         return registry
     }
 }

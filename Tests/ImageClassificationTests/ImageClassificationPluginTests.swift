@@ -1,1 +1,0 @@
-// Tests of the image classification plugin (being built: issue 8).
