@@ -15,6 +15,12 @@ public struct ImageClassificationOutput: Sendable, Equatable {
     public var probabilities: [Float]
     /// `predict.top_k` when the output was made.
     public var topK: Int
+
+    /// Creates an output.
+    public init(probabilities: [Float], topK: Int) {
+        self.probabilities = probabilities
+        self.topK = topK
+    }
 }
 
 /// The built-in image classification task.
