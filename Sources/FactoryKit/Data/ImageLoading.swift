@@ -77,7 +77,7 @@ public enum ImageLoading {
     }
 
     /// Reads an image as RGB in [0, 1] (grey replicated, alpha dropped) and brings it to
-    /// `size` x `size`: area averaging when shrinking by 2x or more, bilinear otherwise.
+    /// `size` x `size` (area averaging along an axis that shrinks by 2x or more, bilinear otherwise).
     /// - Returns: `[3, size, size]`, not yet normalised.
     /// - Throws: `ImageError` naming the file when it cannot be read or decoded.
     public static func read(_ url: URL, size: Int, fit: ImageFit) throws -> Tensor {
@@ -102,13 +102,19 @@ public enum ImageLoading {
         }
     }
 
+    /// Area averaging along each axis that shrinks by 2x or more (bilinear without
+    /// antialiasing would skip whole rows or columns there), then bilinear for the rest.
     static func resize(_ image: Tensor, height: Int, width: Int) -> Tensor {
-        if image.shape[1] == height && image.shape[2] == width { return image }
-        // Bilinear without antialiasing aliases when shrinking a lot; area averaging does not.
-        if image.shape[1] >= 2 * height && image.shape[2] >= 2 * width {
-            return ImageTransforms.resizeArea(image, height: height, width: width)
+        var result = image
+        let areaHeight = result.shape[1] >= 2 * height ? height : result.shape[1]
+        let areaWidth = result.shape[2] >= 2 * width ? width : result.shape[2]
+        if areaHeight != result.shape[1] || areaWidth != result.shape[2] {
+            result = ImageTransforms.resizeArea(result, height: areaHeight, width: areaWidth)
         }
-        return ImageTransforms.resizeBilinear(image, height: height, width: width)
+        if result.shape[1] != height || result.shape[2] != width {
+            result = ImageTransforms.resizeBilinear(result, height: height, width: width)
+        }
+        return result
     }
 
     /// Normalises `[3, H, W]` images in [0, 1] for an ImageNet-trained backbone.
