@@ -138,7 +138,7 @@ public struct ImageClassificationPlugin: TaskPlugin {
     /// Copies the sample images to `data/images` and starts the project with a frozen backbone
     /// at 128 pixels for three epochs (head rate 3e-3), so the sample trains in under a minute
     /// on two cores (test accuracy 0.94; full fine-tuning, the general default, reaches 0.97
-    /// in about eight times as long).
+    /// but takes several times as long).
     public func writeSample(into projectFolder: URL, from sample: URL) throws -> [String: ConfigValue] {
         let data = projectFolder.appendingPathComponent("data")
         try FileManager.default.createDirectory(at: data, withIntermediateDirectories: true)

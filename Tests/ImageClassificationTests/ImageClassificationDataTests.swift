@@ -25,6 +25,21 @@ import Testing
         #expect(data.userSplits == nil)
     }
 
+    @Test func jpegImagesAreReadTooGreyOnesAsRGB() throws {
+        let project = try ImageProjectFixture()
+        defer { project.remove() }
+        let fixtures = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .appendingPathComponent("FactoryIOTests/Fixtures/images")
+        for (name, target) in [("colour.jpg", "data/images/a/c.jpg"), ("grey.jpg", "data/images/a/g.JPEG"), ("colour_progressive.jpg", "data/images/b/p.jpeg")] {
+            try project.writeFile(target, try Data(contentsOf: fixtures.appendingPathComponent(name)))
+        }
+        let data = try project.plugin.loadData(try project.context())
+        #expect(data.examples.map(\.file.lastPathComponent) == ["c.jpg", "g.JPEG", "p.jpeg"])
+        for example in data.examples {
+            #expect(try ImageLoading.read(example.file, size: 24, fit: .crop).shape == [3, 24, 24], "\(example.source)")
+        }
+    }
+
     @Test func labelsFromTheConfigSetTheOrder() throws {
         let project = try ImageProjectFixture()
         defer { project.remove() }
