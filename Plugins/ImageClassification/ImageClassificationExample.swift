@@ -26,4 +26,12 @@ public struct ImageClassificationExample: TaskExample, Equatable {
     /// Images are not deduplicated by the core (it compares text keys; equal files under
     /// different names are not detected).
     public var deduplicationKey: String? { nil }
+
+    /// The file, its size and modification time: a changed image invalidates the feature cache.
+    public var contentFingerprint: String {
+        let attributes = try? FileManager.default.attributesOfItem(atPath: file.path)
+        let size = (attributes?[.size] as? NSNumber)?.int64Value ?? -1
+        let modified = (attributes?[.modificationDate] as? Date)?.timeIntervalSince1970 ?? 0
+        return "\(file.path)|\(size)|\(modified)|\(label.map(String.init) ?? "-")"
+    }
 }

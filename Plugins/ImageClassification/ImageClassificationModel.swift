@@ -69,23 +69,29 @@ public final class ImageClassificationModel: Module, FineTunableModel {
     /// The model input for one file: `[3, S, S]`, normalised for the ImageNet backbone.
     /// - Parameters:
     ///   - file: a PNG or JPEG.
-    ///   - training: whether the image is for a training batch.
+    ///   - augment: the training batch's augmentation of the `[3, S, S]` image in [0, 1], applied
+    ///     before normalisation (`nil` for validation, evaluation and prediction).
     /// - Throws: `ImageError` naming the file when it cannot be decoded.
-    public func input(for file: URL, training: Bool) throws -> Tensor {
+    public func input(for file: URL, augment: ((Tensor) -> Tensor)? = nil) throws -> Tensor {
         let image = try ImageLoading.read(file, size: imageSize, fit: fit)  // [3, S, S] in [0, 1]
-        // Augmentation hook (training batches only): transform `image` here, on [3, S, S] in
-        // [0, 1] before normalisation, so evaluation and prediction never see it.
-        _ = training
-        return ImageLoading.normalizeForImageNet(image)
+        return ImageLoading.normalizeForImageNet(augment?(image) ?? image)
     }
 
-    /// The input batch `[B, 3, S, S]` for files, decoded now (nothing is cached).
-    public func batch(_ files: [URL], training: Bool) throws -> Tensor {
-        Tensor.stack(try files.map { try input(for: $0, training: training) }, axis: 0)
+    /// The input batch `[B, 3, S, S]` for files, decoded now (nothing is cached). With
+    /// `augmentation` (a training batch), each image gets its own seeded augmentation.
+    public func batch(_ files: [URL], augmentation: BatchAugmentation? = nil) throws -> Tensor {
+        Tensor.stack(try files.enumerated().map { position, file in
+            try input(for: file, augment: augmentation.map { augmentation in { augmentation.augmentImage($0, exampleIndex: position) } })
+        }, axis: 0)
+    }
+
+    /// The pooled backbone features `[B, channels]` of a batch `[B, 3, S, S]`: the head's input.
+    public func features(_ images: Tensor) -> Tensor {
+        backbone.network.pooledFeatures(images)
     }
 
     /// Logits `[B, classes]` for a batch `[B, 3, S, S]`.
     public func logits(_ images: Tensor) -> Tensor {
-        head(backbone.network.pooledFeatures(images))
+        head(features(images))
     }
 }

@@ -104,13 +104,35 @@ public struct ImageClassificationPlugin: TaskPlugin {
     }
 
     public func forward(_ model: ImageClassificationModel, examples: [ImageClassificationExample], context: TaskContext) throws -> TaskForward<ImageClassificationOutput> {
-        let images = try model.batch(examples.map(\.file), training: model.isTraining)
-        let logits = model.logits(images)
+        let images = try model.batch(examples.map(\.file), augmentation: context.augmentation)
+        return try headForward(model, features: model.features(images), examples: examples, context: context)
+    }
+
+    /// The pooled backbone features: the head's input, cached by the core when the backbone is frozen.
+    public func features(_ model: ImageClassificationModel, examples: [ImageClassificationExample], context: TaskContext) throws -> Tensor? {
+        model.features(try model.batch(examples.map(\.file)))
+    }
+
+    public func headForward(_ model: ImageClassificationModel, features: Tensor, examples: [ImageClassificationExample],
+                            context: TaskContext) throws -> TaskForward<ImageClassificationOutput> {
+        let logits = model.head(features)
         let topK = context.config.integer("predict.top_k")
         let outputs = Classification.probabilities(logits).map { ImageClassificationOutput(probabilities: $0, topK: topK) }
         let labels = examples.compactMap(\.label)
         guard labels.count == examples.count else { return TaskForward(loss: nil, outputs: outputs) }
         return TaskForward(loss: Tensor.crossEntropy(logits: logits, targets: labels, classWeights: model.classWeights), outputs: outputs)
+    }
+
+    /// Ensembles average the class probabilities.
+    public func average(_ outputs: [[ImageClassificationOutput]]) -> [ImageClassificationOutput]? {
+        guard let first = outputs.first,
+              let averaged = Classification.averageProbabilities(outputs.map { $0.map(\.probabilities) }) else { return nil }
+        return zip(averaged, first).map { ImageClassificationOutput(probabilities: $0, topK: $1.topK) }
+    }
+
+    /// The report's per-example record: the image, its label and the class probabilities.
+    public func predictionRecord(for output: ImageClassificationOutput, example: ImageClassificationExample, info: TaskModelInfo) -> PredictionRecord? {
+        .classification(probabilities: output.probabilities, label: example.label, input: .image(path: example.file.path))
     }
 
     public func evaluate(outputs: [ImageClassificationOutput], examples: [ImageClassificationExample], info: TaskModelInfo, context: TaskContext) throws -> TaskEvaluation {

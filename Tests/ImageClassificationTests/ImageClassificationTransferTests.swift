@@ -39,7 +39,7 @@ enum PretrainedStore {
         var chunks: [Tensor] = []
         for start in stride(from: 0, to: examples.count, by: 32) {
             let files = examples[start ..< Swift.min(start + 32, examples.count)].map(\.file)
-            chunks.append(try withoutGradients { model.backbone.network.pooledFeatures(try model.batch(Array(files), training: false)) })
+            chunks.append(try withoutGradients { model.backbone.network.pooledFeatures(try model.batch(Array(files))) })
         }
         return Tensor.concatenate(chunks, axis: 0)
     }
