@@ -54,7 +54,7 @@ let package = Package(
         .target(name: "ImageClassification", dependencies: ["FactoryKit"], path: "Plugins/ImageClassification"),
         .target(name: "DefectDetection", dependencies: ["FactoryKit"], path: "Plugins/DefectDetection"),
         .target(
-            name: "FactoryBenchmarks", dependencies: ["FactoryTensor", "FactoryNN", "FactoryIO", "FactoryModels", "CBLAS"],
+            name: "FactoryBenchmarks", dependencies: ["FactoryTensor", "FactoryNN", "FactoryIO", "FactoryModels", "CBLAS", "DefectDetection"],
             path: "Benchmarks"),
         // The commands, as a library: the `factory` executable runs them with the built-in
         // plugins; a third-party plugin package runs them with its own plugins added.
@@ -76,6 +76,6 @@ let package = Package(
         .testTarget(name: "SentimentTests", dependencies: ["Sentiment", "FactoryKit", "TestSupport"]),
         .testTarget(name: "ImageClassificationTests", dependencies: ["ImageClassification", "FactoryKit", "TestSupport"]),
         .testTarget(name: "DefectDetectionTests", dependencies: ["DefectDetection", "FactoryKit", "TestSupport"]),
-        .testTarget(name: "FactoryCLITests"),
+        .testTarget(name: "FactoryCLITests", dependencies: ["FactoryIO"]),
     ]
 )

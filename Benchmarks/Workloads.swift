@@ -19,6 +19,8 @@ public enum BenchmarkCatalog {
         KernelWorkloads.sum16M,
         KernelWorkloads.smallOperations,
         OptimizerWorkloads.adamWMiniLM,
+        DefectDetectionWorkloads.fit,
+        DefectDetectionWorkloads.score,
     ]
 
     /// The workload named `name`, if any.

@@ -1,6 +1,7 @@
 // BuiltInPlugins: the task plugins compiled into the `factory` executable, registered by id.
 // Not here: the plugins themselves (Plugins/), the catalog file.
 
+import DefectDetection
 import FactoryKit
 import ImageClassification
 import Sentiment
@@ -11,6 +12,7 @@ enum BuiltInPlugins {
         var registry = PluginRegistry()
         try registry.register(SentimentPlugin())
         try registry.register(ImageClassificationPlugin())
+        try registry.register(DefectDetectionPlugin())
         return registry
     }
 }

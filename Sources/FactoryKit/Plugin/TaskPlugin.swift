@@ -177,6 +177,12 @@ public protocol TaskPlugin: Sendable {
     /// Face config.json), and whether the folder can stand in for the backbone. Default:
     /// the model's own keys, no extra files.
     func exportLayout(_ model: Model, info: TaskModelInfo, context: TaskContext) throws -> ModelExportLayout
+    /// Fits the model's state that is not learnt by gradients (a memory bank, statistics)
+    /// before any gradient epoch; see TaskFitting.swift. The default fits nothing (`nil`).
+    func fit(_ model: Model, training: [Example], validation: [Example], info: TaskModelInfo, context: TaskContext) throws -> TaskFit?
+    /// Sets decision state (a threshold) from the validation outputs once training is done;
+    /// returns whether the model changed. The default changes nothing.
+    func calibrate(_ model: Model, validationOutputs: [Output], validation: [Example], info: TaskModelInfo, context: TaskContext) throws -> Bool
 }
 
 extension TaskPlugin {

@@ -120,9 +120,11 @@ public final class FineTuningRun<Plugin: TaskPlugin> {
         for index in data.splits.train {
             if let stratum = data.examples[index].stratum, classCounts.indices.contains(stratum) { classCounts[stratum] += 1 }
         }
-        let info = TaskModelInfo(labelNames: data.labelNames, trainingClassCounts: classCounts)
+        var info = TaskModelInfo(labelNames: data.labelNames, trainingClassCounts: classCounts)
         let model = try plugin.makeModel(context, info: info)
         try attachAdapters(to: model, lora: lora, announce: true)
+        // Tasks fitted without gradients (TaskFitting.swift) may be done here.
+        if let fitted = try fitBeforeEpochs(model: model, data: data, info: &info) { return fitted }
         let groups = ParameterGrouping.groups(for: model, learningRate: baseLearningRate,
                                               layerDecay: settings.layerDecay, weightDecay: settings.weightDecay)
         let optimizer: any Optimizer
@@ -251,6 +253,7 @@ public final class FineTuningRun<Plugin: TaskPlugin> {
                 break
             }
         }
+        try calibrateAfterEpochs(model: model, data: data, info: info)
         try AtomicFile.write(Data(LearningCurveChart.svg(records, metric: settings.monitorMetric).utf8), to: files.learningCurve)
         try writeAdapterFileIfNeeded(model: model)
         return TrainingSummary(epochsCompleted: state.epochsCompleted, stoppedEarly: state.stoppedEarly,

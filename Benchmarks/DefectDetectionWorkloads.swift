@@ -1,0 +1,76 @@
+// Defect-detection (PatchCore) workloads: fitting a memory bank — patch features of 200 good
+// images at 224x224 through EfficientNet-Lite0 (batches of 16), then a 10% greedy k-centre
+// coreset on a 128-dimension projection — and scoring batches of 16 images against that bank
+// (features, GEMM nearest-neighbour distances, upsampled and smoothed anomaly maps). Real
+// ImageNet weights; seeded random images.
+
+import DefectDetection
+import FactoryModels
+import FactoryNN
+import FactoryTensor
+import Foundation
+
+enum DefectDetectionWorkloads {
+    static let fitImages = 200
+    static let batch = 16
+    static let resolution = 224
+
+    /// Seeded images `[count, 3, 224, 224]` in batches of 16, roughly in the normalised range.
+    static func imageBatches(count: Int, seed: UInt64) -> [Tensor] {
+        var generator = SeededGenerator(seed: seed)
+        return stride(from: 0, to: count, by: batch).map { start in
+            Tensor.normal([Swift.min(batch, count - start), 3, resolution, resolution], using: &generator)
+        }
+    }
+
+    /// Timings of the parts of each round, for the extra fields.
+    final class PartTimes: @unchecked Sendable {
+        var features: [Double] = [], coreset: [Double] = []
+        var bankSize = 0
+        static func median(_ values: [Double]) -> Double { values.isEmpty ? .nan : values.sorted()[values.count / 2] }
+    }
+
+    static func seconds(since start: UInt64) -> Double { Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9 }
+
+    static let fit = BenchmarkWorkload(
+        name: "defect-fit",
+        summary: "PatchCore memory bank: EfficientNet-Lite0 patch features (stages 2+4, 3x3 average) of 200 images at 224x224, then a 10% greedy k-centre coreset on a 128-d random projection"
+    ) {
+        let model = try EfficientNetWorkloads.pretrainedLite0()
+        model.eval()
+        let extractor = PatchFeatureExtractor(backbone: model)
+        let batches = imageBatches(count: fitImages, seed: 31)
+        let times = PartTimes()
+        return PreparedWorkload(samplesPerRound: Double(fitImages), round: {
+            let start = DispatchTime.now().uptimeNanoseconds
+            let features = Tensor.concatenate(batches.map { extractor($0).features }, axis: 0)
+            times.features.append(seconds(since: start))
+            let coresetStart = DispatchTime.now().uptimeNanoseconds
+            let chosen = CoresetSelection.select(features, ratio: 0.1, projectionDimensions: 128, seed: 42)
+            times.coreset.append(seconds(since: coresetStart))
+            times.bankSize = chosen.count
+        }, extraFields: { median in
+            [("seconds", median), ("features_seconds", PartTimes.median(times.features)),
+             ("coreset_seconds", PartTimes.median(times.coreset)), ("bank_size", Double(times.bankSize))]
+        })
+    }
+
+    static let score = BenchmarkWorkload(
+        name: "defect-score-b16",
+        summary: "PatchCore scoring: batch 16 at 224x224 against the defect-fit memory bank (15680 x 152): features, nearest-neighbour distances by GEMM, maps upsampled and smoothed (sigma 4)"
+    ) {
+        let backbone = try EfficientNetWorkloads.pretrainedLite0()
+        backbone.eval()
+        let extractor = PatchFeatureExtractor(backbone: backbone)
+        let model = DefectDetectionModel(backbone: backbone, head: nil, method: .patchcore, extractor: extractor,
+                                         imageSize: resolution, smoothingSigma: 4, bankSize: 1)
+        model.train(false)
+        let bank = PatchCoreFitting.memoryBank(batches: imageBatches(count: fitImages, seed: 31), extractor: extractor,
+                                               ratio: 0.1, projectionDimensions: 128, seed: 42)
+        model.memoryBank = bank.bank
+        let images = imageBatches(count: batch, seed: 32)[0]
+        return PreparedWorkload(samplesPerRound: Double(batch), round: {
+            _ = model.scores(images)
+        }, extraFields: { _ in [("bank_size", Double(bank.bank.shape[0]))] })
+    }
+}

@@ -1,0 +1,139 @@
+// DefectData: reading inspection images from disk in two layouts — the MVTec AD layout
+// (`train/good/`, `test/good/`, `test/<defect-type>/`, `ground_truth/<defect-type>/
+// <name>_mask.png`), whose own train/test split is kept (a seeded, per-type share of the test
+// images becomes the validation split that picks the threshold), and a plain `good/` +
+// `defect/` folder pair that the core splits. Every image is decoded once and every mask is
+// checked against its image's size here, so bad files fail before anything is written, with
+// the file named. Not here: pixels for the model (DefectImages).
+
+import FactoryKit
+import Foundation
+
+/// A problem with the defect-detection data, naming the file or folder and what to do.
+public struct DefectDataError: Error, CustomStringConvertible, Equatable {
+    public let message: String
+    public init(_ message: String) { self.message = message }
+    public var description: String { message }
+}
+
+enum DefectData {
+    static let imageExtensions: Set<String> = ["png", "jpg", "jpeg"]
+
+    /// The image files of `folder`, sorted by name.
+    /// - Throws: when the folder is missing or holds no image.
+    static func images(in folder: URL, role: String) throws -> [URL] {
+        var isFolder: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: folder.path, isDirectory: &isFolder), isFolder.boolValue else {
+            throw DefectDataError("\(folder.path): no such folder; \(role)")
+        }
+        let names = try FileManager.default.contentsOfDirectory(atPath: folder.path)
+            .filter { !$0.hasPrefix(".") && imageExtensions.contains(($0 as NSString).pathExtension.lowercased()) }
+            .sorted()
+        guard !names.isEmpty else {
+            throw DefectDataError("\(folder.path): the folder has no PNG or JPEG images; add images of this class or remove the folder")
+        }
+        return names.map { folder.appendingPathComponent($0) }
+    }
+
+    /// The sub-folders of `folder`, sorted, hidden ones skipped.
+    static func subfolders(of folder: URL) throws -> [String] {
+        try FileManager.default.contentsOfDirectory(atPath: folder.path).filter { name in
+            var isFolder: ObjCBool = false
+            return !name.hasPrefix(".") && FileManager.default.fileExists(atPath: folder.appendingPathComponent(name).path, isDirectory: &isFolder) && isFolder.boolValue
+        }.sorted()
+    }
+
+    /// Decodes `url` once to check it and learn its size.
+    static func imageSize(_ url: URL) throws -> (height: Int, width: Int) {
+        do {
+            let image = try ImageFile.read(url, channels: .rgb)
+            return (image.shape[1], image.shape[2])
+        } catch {
+            throw DefectDataError("\(url.path): the image cannot be read (\(error)); replace or remove the file")
+        }
+    }
+
+    static func example(_ url: URL, label: Int, type: String, mask: URL?) throws -> DefectExample {
+        let size = try imageSize(url)
+        if let mask { _ = try AnomalyMaps.readMask(mask, height: size.height, width: size.width) }
+        return DefectExample(image: url, label: label, defectType: type, mask: mask, height: size.height, width: size.width)
+    }
+
+    /// Reads the configured data folder.
+    static func load(_ context: TaskContext) throws -> TaskData<DefectExample> {
+        let root = context.resolve(context.config.string("data.path"))
+        var isFolder: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: root.path, isDirectory: &isFolder), isFolder.boolValue else {
+            throw DefectDataError("\(root.path): no such folder; set data.path in factory.yaml to an MVTec AD category folder (train/good, test/...) or a folder with good/ and defect/")
+        }
+        var layout = context.config.string("data.layout")
+        if layout == "auto" {
+            let fileManager = FileManager.default
+            if fileManager.fileExists(atPath: root.appendingPathComponent("train").path) && fileManager.fileExists(atPath: root.appendingPathComponent("test").path) {
+                layout = "mvtec"
+            } else if fileManager.fileExists(atPath: root.appendingPathComponent("good").path) {
+                layout = "folders"
+            } else {
+                throw DefectDataError("\(root.path): neither train/ + test/ (MVTec AD layout) nor good/ (+ defect/) found; arrange the images in one of these layouts (see the README)")
+            }
+        }
+        let validationFraction = context.config.number("data.validation_fraction")
+        let seed = UInt64(context.config.integer("seed"))
+        return layout == "mvtec" ? try loadMVTec(root, validationFraction: validationFraction, seed: seed) : try loadFolders(root)
+    }
+
+    /// `good/` and (optionally) `defect/`: the core splits them.
+    static func loadFolders(_ root: URL) throws -> TaskData<DefectExample> {
+        var examples = try images(in: root.appendingPathComponent("good"), role: "put the images of good parts in good/")
+            .map { try example($0, label: 0, type: "good", mask: nil) }
+        let defectFolder = root.appendingPathComponent("defect")
+        if FileManager.default.fileExists(atPath: defectFolder.path) {
+            examples += try images(in: defectFolder, role: "put the images of defective parts in defect/")
+                .map { try example($0, label: 1, type: "defect", mask: nil) }
+        }
+        return TaskData(examples: examples, labelNames: ["good", "defect"])
+    }
+
+    /// The MVTec AD layout, with its own train / test split and a validation share of test.
+    static func loadMVTec(_ root: URL, validationFraction: Double, seed: UInt64) throws -> TaskData<DefectExample> {
+        var examples: [DefectExample] = []
+        var splits = DataSplits(train: [], validation: [], test: [])
+        for url in try images(in: root.appendingPathComponent("train/good"), role: "the MVTec AD layout needs train/good/ with images of good parts") {
+            splits.train.append(examples.count)
+            examples.append(try example(url, label: 0, type: "good", mask: nil))
+        }
+        let testFolder = root.appendingPathComponent("test")
+        let types = try subfolders(of: testFolder)
+        guard types.contains("good") else {
+            throw DefectDataError("\(testFolder.appendingPathComponent("good").path): the test set has no good images; the threshold and image AUROC need good test images — add some (for example a few moved from train/good)")
+        }
+        let truth = root.appendingPathComponent("ground_truth")
+        let hasMasks = FileManager.default.fileExists(atPath: truth.path)
+        var generator = SeededGenerator(seed: seed &+ 0x5EED)
+        for type in types {
+            let label = type == "good" ? 0 : 1
+            var indices: [Int] = []
+            for url in try images(in: testFolder.appendingPathComponent(type), role: "") {
+                var mask: URL?
+                if label == 1 && hasMasks {
+                    let name = url.deletingPathExtension().lastPathComponent + "_mask.png"
+                    let candidate = truth.appendingPathComponent(type).appendingPathComponent(name)
+                    guard FileManager.default.fileExists(atPath: candidate.path) else {
+                        throw DefectDataError("\(url.path): its mask \(candidate.path) is missing; add it (white = defect) or remove ground_truth/ to train without masks")
+                    }
+                    mask = candidate
+                }
+                indices.append(examples.count)
+                examples.append(try example(url, label: label, type: type, mask: mask))
+            }
+            // A seeded share of each type validates (picks the threshold); the rest tests.
+            for position in stride(from: indices.count - 1, to: 0, by: -1) {
+                indices.swapAt(position, Int(generator.next() % UInt64(position + 1)))
+            }
+            let validationCount = indices.count >= 2 ? Swift.max(1, Int((Double(indices.count) * validationFraction).rounded())) : 0
+            splits.validation += indices.prefix(validationCount).sorted()
+            splits.test += indices.dropFirst(validationCount).sorted()
+        }
+        return TaskData(examples: examples, labelNames: ["good", "defect"], userSplits: splits)
+    }
+}

@@ -1,0 +1,52 @@
+// DefectImages: an inspection image as the backbone takes it — decoded as RGB, resized to a
+// square of `model.image_size` (area averaging when shrinking by 2x or more, bilinear
+// otherwise), normalised with the ImageNet mean and deviation — and a batch of them. Not
+// here: reading folders (DefectData), drawing maps (FactoryKit AnomalyMaps).
+
+import FactoryKit
+import Foundation
+
+enum DefectImages {
+    /// The image at `url` as `[3, size, size]`, ImageNet-normalised.
+    static func load(_ url: URL, size: Int) throws -> Tensor {
+        let image: Tensor
+        do { image = try ImageFile.read(url, channels: .rgb) } catch {
+            throw DefectDataError("\(url.path): the image cannot be read (\(error)); replace or remove the file")
+        }
+        let height = image.shape[1], width = image.shape[2]
+        var resized = image
+        if height != size || width != size {
+            resized = height >= 2 * size && width >= 2 * size
+                ? ImageTransforms.resizeArea(image, height: size, width: size)
+                : ImageTransforms.resizeBilinear(image, height: size, width: size)
+        }
+        return ImageTransforms.normalize(resized, mean: EfficientNetLite.imageNetMean, standardDeviation: EfficientNetLite.imageNetStandardDeviation)
+    }
+
+    /// The images of `examples` as one `[B, 3, size, size]` batch (decoded on all cores).
+    static func batch(_ examples: [DefectExample], size: Int) throws -> Tensor {
+        let results = LoadedImages(count: examples.count)
+        DispatchQueue.concurrentPerform(iterations: examples.count) { index in
+            let result = Result { try load(examples[index].image, size: size) }
+            results.set(index, result)
+        }
+        return Tensor.stack(try results.all(), axis: 0)
+    }
+}
+
+/// Decoded images filled in by several threads, one slot each.
+private final class LoadedImages: @unchecked Sendable {
+    private var slots: [Result<Tensor, Error>?]
+    private let lock = NSLock()
+
+    init(count: Int) { slots = Array(repeating: nil, count: count) }
+
+    func set(_ index: Int, _ result: Result<Tensor, Error>) {
+        lock.lock()
+        slots[index] = result
+        lock.unlock()
+    }
+
+    /// The images in order, or the first failure.
+    func all() throws -> [Tensor] { try slots.map { try $0!.get() } }
+}

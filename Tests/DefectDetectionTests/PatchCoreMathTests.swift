@@ -1,0 +1,126 @@
+// PatchCore's numeric pieces against their definitions: the pruned greedy k-centre coreset
+// against a brute-force greedy loop (same centres, same order), the GEMM nearest-neighbour
+// distances against a naive double-precision loop (tolerance stated), the random projection's
+// distance preservation, and the patch features' shapes.
+
+import DefectDetection
+import FactoryKit
+import Foundation
+import Testing
+
+@Suite("PatchCore math")
+struct PatchCoreMathTests {
+    /// Seeded points: `clusters` Gaussian blobs (or uniform noise when 0) in `dimensions`.
+    static func points(count: Int, dimensions: Int, clusters: Int, seed: UInt64) -> [Float] {
+        var generator = SeededGenerator(seed: seed)
+        let centres = (0..<Swift.max(clusters, 1)).map { _ in (0..<dimensions).map { _ in generator.nextNormal() * 4 } }
+        return (0..<count).flatMap { index -> [Float] in
+            if clusters == 0 { return (0..<dimensions).map { _ in generator.nextUnitFloat() } }
+            let centre = centres[index % clusters]
+            return centre.map { $0 + generator.nextNormal() }
+        }
+    }
+
+    /// The definition: each step adds the point farthest (squared distance, Double) from its
+    /// nearest chosen centre, the first such point on ties.
+    static func bruteForceGreedy(_ points: [Float], dimensions: Int, selecting: Int, start: Int) -> [Int] {
+        let count = points.count / dimensions
+        func distance(_ a: Int, _ b: Int) -> Double {
+            (0..<dimensions).reduce(0.0) { sum, k in
+                let d = Double(points[a * dimensions + k]) - Double(points[b * dimensions + k])
+                return sum + d * d
+            }
+        }
+        var chosen = [start]
+        var nearest = (0..<count).map { distance($0, start) }
+        while chosen.count < selecting {
+            let next = nearest.indices.max { nearest[$0] < nearest[$1] || (nearest[$0] == nearest[$1] && $0 > $1) }!
+            if nearest[next] == 0 { break }
+            chosen.append(next)
+            for index in 0..<count { nearest[index] = Swift.min(nearest[index], distance(index, next)) }
+        }
+        return chosen
+    }
+
+    @Test(arguments: [(count: 300, dimensions: 5, clusters: 0, selecting: 40), (count: 500, dimensions: 16, clusters: 6, selecting: 120),
+                      (count: 257, dimensions: 9, clusters: 3, selecting: 257), (count: 64, dimensions: 2, clusters: 0, selecting: 1)])
+    func greedyCoresetMatchesTheBruteForceDefinition(_ shape: (count: Int, dimensions: Int, clusters: Int, selecting: Int)) {
+        let points = Self.points(count: shape.count, dimensions: shape.dimensions, clusters: shape.clusters, seed: UInt64(shape.count))
+        let start = shape.count / 3
+        let fast = CoresetSelection.greedyKCenter(points: points, dimensions: shape.dimensions, selecting: shape.selecting, start: start)
+        let reference = Self.bruteForceGreedy(points, dimensions: shape.dimensions, selecting: shape.selecting, start: start)
+        #expect(fast == reference)
+        #expect(Set(fast).count == fast.count, "no centre twice")
+    }
+
+    @Test func coresetStopsWhenEveryPointIsACentre() {
+        // Three distinct points, each twice: (0,0) (1,1) (0,0) (5,5) (1,1) (5,5). From point 0
+        // the farthest is (5,5) (index 3, the first of two), then (1,1) (index 1); then every
+        // point coincides with a centre and the selection stops at three.
+        let points: [Float] = [0, 0, 1, 1, 0, 0, 5, 5, 1, 1, 5, 5]
+        let chosen = CoresetSelection.greedyKCenter(points: points, dimensions: 2, selecting: 6, start: 0)
+        #expect(chosen == [0, 3, 1])
+        #expect(Self.bruteForceGreedy(points, dimensions: 2, selecting: 6, start: 0) == chosen)
+    }
+
+    @Test(arguments: [(queries: 600, bank: 2500, dimensions: 37), (queries: 5, bank: 1, dimensions: 152), (queries: 256, bank: 2048, dimensions: 8)])
+    func gemmDistancesMatchTheNaiveLoop(_ shape: (queries: Int, bank: Int, dimensions: Int)) {
+        var generator = SeededGenerator(seed: 99)
+        let queries = Tensor.normal([shape.queries, shape.dimensions], using: &generator)
+        let bank = Tensor.normal([shape.bank, shape.dimensions], using: &generator)
+        let fast = NearestNeighbours.nearestSquaredDistances(queries: queries, bank: bank)
+        let q = queries.scalars, b = bank.scalars
+        for row in 0..<shape.queries {
+            var best = Double.infinity
+            for column in 0..<shape.bank {
+                var sum = 0.0
+                for k in 0..<shape.dimensions {
+                    let d = Double(q[row * shape.dimensions + k]) - Double(b[column * shape.dimensions + k])
+                    sum += d * d
+                }
+                best = Swift.min(best, sum)
+            }
+            // Float32 expansion ||q||² + ||b||² - 2 q·b: relative 1e-4 of the norms involved.
+            let tolerance = 1e-4 * Double(2 * shape.dimensions)
+            #expect(abs(Double(fast[row]) - best) <= tolerance, "row \(row): \(fast[row]) vs \(best)")
+        }
+    }
+
+    @Test func aQueryInTheBankIsAtDistanceZero() {
+        var generator = SeededGenerator(seed: 5)
+        let bank = Tensor.normal([300, 24], using: &generator)
+        let distances = NearestNeighbours.nearestSquaredDistances(queries: bank, bank: bank)
+        #expect(distances.allSatisfy { $0 >= 0 && $0 < 1e-3 }, "\(distances.max()!)")
+    }
+
+    @Test func randomProjectionKeepsDistancesApproximately() {
+        var generator = SeededGenerator(seed: 8)
+        let features = Tensor.normal([40, 256], using: &generator)
+        let projected = CoresetSelection.randomProjection(features, dimensions: 128, seed: 3)
+        #expect(projected.shape == [40, 128])
+        let a = features.scalars, p = projected.scalars
+        func distance(_ values: [Float], _ width: Int, _ i: Int, _ j: Int) -> Float {
+            var sum: Float = 0
+            for k in 0..<width {
+                let d = values[i * width + k] - values[j * width + k]
+                sum += d * d
+            }
+            return sum
+        }
+        // Johnson-Lindenstrauss with 128 dimensions: squared distances within about 3 sigma
+        // (sigma = sqrt(2/128) = 0.125 relative) for these 20 pairs.
+        for pair in 0..<20 {
+            let ratio = distance(p, 128, pair, pair + 20) / distance(a, 256, pair, pair + 20)
+            #expect(ratio > 0.55 && ratio < 1.45, "pair \(pair): \(ratio)")
+        }
+    }
+
+    @Test func coresetSelectionKeepsTheRequestedShare() {
+        var generator = SeededGenerator(seed: 4)
+        let features = Tensor.normal([1000, 64], using: &generator)
+        let chosen = CoresetSelection.select(features, ratio: 0.1, projectionDimensions: 16, seed: 1)
+        #expect(chosen.count == 100)
+        #expect(Set(chosen).count == 100)
+        #expect(CoresetSelection.select(features, ratio: 0.1, projectionDimensions: 16, seed: 1) == chosen, "seeded")
+    }
+}
