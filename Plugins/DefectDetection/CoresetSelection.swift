@@ -84,9 +84,16 @@ struct KCenterSearch {
         nearest = [Float](repeating: .infinity, count: count)
     }
 
+    /// The coordinates of the centres, in order, contiguous.
+    var centreCoordinates: [Float] = []
+
     @inline(__always)
     func squaredDistance(_ a: Int, _ b: Int) -> Float {
-        let x = points + a * dimensions, y = points + b * dimensions
+        Self.squaredDistance(points + a * dimensions, points + b * dimensions, dimensions)
+    }
+
+    @inline(__always)
+    static func squaredDistance(_ x: UnsafePointer<Float>, _ y: UnsafePointer<Float>, _ dimensions: Int) -> Float {
         var sum: Float = 0
         var index = 0
         var accumulator = SIMD8<Float>()
@@ -116,6 +123,7 @@ struct KCenterSearch {
             if distance > best { best = distance; bestIndex = index }
         }
         centres = [start]
+        centreCoordinates = Array(UnsafeBufferPointer(start: points + start * dimensions, count: dimensions))
         members = [all]
         radius = [best]
         farthest = [bestIndex]
@@ -126,8 +134,18 @@ struct KCenterSearch {
             for cluster in 1..<radius.count where radius[cluster] > radius[widest] { widest = cluster }
             guard radius[widest] > 0 else { break }
             let centre = farthest[widest]
-            distanceToCentres.removeAll(keepingCapacity: true)
-            for existing in centres { distanceToCentres.append(squaredDistance(centre, existing)) }
+            // Distances to every centre, from their contiguous copy, on all cores when many.
+            let centreCount = centres.count
+            distanceToCentres = [Float](repeating: 0, count: centreCount)
+            let newPoint = points + centre * dimensions
+            centreCoordinates.withUnsafeBufferPointer { coordinates in
+                distanceToCentres.withUnsafeMutableBufferPointer { distances in
+                    let base = coordinates.baseAddress!, output = distances.baseAddress!
+                    Parallel.forEachRange(centreCount, costPerItem: dimensions * 8) { range in
+                        for existing in range { output[existing] = Self.squaredDistance(newPoint, base + existing * dimensions, dimensions) }
+                    }
+                }
+            }
             var newMembers: [Int32] = []
             for cluster in 0..<centres.count {
                 // A member x can move only if |c - c_j| < 2 r_j, i.e. d² < 4 r² (with a margin
@@ -157,6 +175,7 @@ struct KCenterSearch {
                 newFarthest = Int(member)
             }
             centres.append(centre)
+            centreCoordinates.append(contentsOf: UnsafeBufferPointer(start: newPoint, count: dimensions))
             members.append(newMembers)
             radius.append(newRadius)
             farthest.append(newFarthest)

@@ -1,7 +1,8 @@
 // DefectData: reading inspection images from disk in two layouts — the MVTec AD layout
 // (`train/good/`, `test/good/`, `test/<defect-type>/`, `ground_truth/<defect-type>/
 // <name>_mask.png`), whose own train/test split is kept (a seeded, per-type share of the test
-// images becomes the validation split that picks the threshold), and a plain `good/` +
+// images becomes the validation split that picks the threshold, and for the supervised
+// methods as large a share of each defect folder joins training), and a plain `good/` +
 // `defect/` folder pair that the core splits. Every image is decoded once and every mask is
 // checked against its image's size here, so bad files fail before anything is written, with
 // the file named. Not here: pixels for the model (DefectImages).
@@ -79,7 +80,12 @@ enum DefectData {
         }
         let validationFraction = context.config.number("data.validation_fraction")
         let seed = UInt64(context.config.integer("seed"))
-        return layout == "mvtec" ? try loadMVTec(root, validationFraction: validationFraction, seed: seed) : try loadFolders(root)
+        // The supervised methods learn from labelled defects: in the MVTec AD layout, a share of
+        // each defect folder (as large as the validation share) joins the training split.
+        let defectsForTraining = context.config.string("model.method") != "patchcore"
+        return layout == "mvtec"
+            ? try loadMVTec(root, validationFraction: validationFraction, defectsForTraining: defectsForTraining, seed: seed)
+            : try loadFolders(root)
     }
 
     /// `good/` and (optionally) `defect/`: the core splits them.
@@ -95,7 +101,7 @@ enum DefectData {
     }
 
     /// The MVTec AD layout, with its own train / test split and a validation share of test.
-    static func loadMVTec(_ root: URL, validationFraction: Double, seed: UInt64) throws -> TaskData<DefectExample> {
+    static func loadMVTec(_ root: URL, validationFraction: Double, defectsForTraining: Bool = false, seed: UInt64) throws -> TaskData<DefectExample> {
         var examples: [DefectExample] = []
         var splits = DataSplits(train: [], validation: [], test: [])
         for url in try images(in: root.appendingPathComponent("train/good"), role: "the MVTec AD layout needs train/good/ with images of good parts") {
@@ -131,8 +137,10 @@ enum DefectData {
                 indices.swapAt(position, Int(generator.next() % UInt64(position + 1)))
             }
             let validationCount = indices.count >= 2 ? Swift.max(1, Int((Double(indices.count) * validationFraction).rounded())) : 0
+            let trainingCount = defectsForTraining && label == 1 && indices.count >= 3 ? validationCount : 0
             splits.validation += indices.prefix(validationCount).sorted()
-            splits.test += indices.dropFirst(validationCount).sorted()
+            splits.train += indices.dropFirst(validationCount).prefix(trainingCount).sorted()
+            splits.test += indices.dropFirst(validationCount + trainingCount).sorted()
         }
         return TaskData(examples: examples, labelNames: ["good", "defect"], userSplits: splits)
     }

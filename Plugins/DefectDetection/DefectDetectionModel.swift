@@ -46,6 +46,8 @@ public final class DefectDetectionModel: Module, FineTunableModel {
     /// The PatchCore score that the combined method maps to 1 `[1]` (a buffer).
     public var scoreScale: Tensor
     private var bankNorms: [Float]?
+    /// Per-class loss weights of the head (balanced: defects are usually rare), or `nil`.
+    public var classWeights: Tensor?
 
     /// Creates a model with an all-zero memory bank of `bankSize` rows (filled by fitting or
     /// by loading a checkpoint).

@@ -79,6 +79,9 @@ public struct DefectDetectionPlugin: TaskPlugin {
             backbone: backbone, head: head, method: method, extractor: PatchFeatureExtractor(backbone: backbone),
             imageSize: context.config.integer("model.image_size"), smoothingSigma: Float(context.config.number("model.smoothing_sigma")),
             bankSize: Int(info.properties["bank_size"] ?? "") ?? 1)
+        if method.usesHead && info.trainingClassCounts.count == 2 && !info.trainingClassCounts.contains(0) {
+            model.classWeights = Tensor(Classification.balancedWeights(classCounts: info.trainingClassCounts))
+        }
         model.train(false)
         return model
     }
@@ -106,7 +109,7 @@ public struct DefectDetectionPlugin: TaskPlugin {
             }
         }
         guard let logits = scores.logits, labels.count == examples.count else { return TaskForward(loss: nil, outputs: outputs) }
-        return TaskForward(loss: Tensor.crossEntropy(logits: logits, targets: labels), outputs: outputs)
+        return TaskForward(loss: Tensor.crossEntropy(logits: logits, targets: labels, classWeights: model.classWeights), outputs: outputs)
     }
 
     public func fit(_ model: DefectDetectionModel, training: [DefectExample], validation: [DefectExample], info: TaskModelInfo,
