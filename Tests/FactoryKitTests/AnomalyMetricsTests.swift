@@ -98,3 +98,28 @@ struct AnomalyMetricsTests {
         #expect(constant.values.allSatisfy { abs($0 - 3) < 1e-5 })
     }
 }
+
+@Suite("Anomaly map drawing")
+struct AnomalyMapDrawingTests {
+    @Test func heatColoursRunFromBlueToRedAndGetRedder() {
+        #expect(AnomalyMaps.heatColour(0) == (red: 0, green: 0, blue: 1))
+        #expect(AnomalyMaps.heatColour(0.5) == (red: 0, green: 1, blue: 0))
+        #expect(AnomalyMaps.heatColour(1) == (red: 1, green: 0, blue: 0))
+        #expect(AnomalyMaps.heatColour(7) == AnomalyMaps.heatColour(1), "clamped")
+        var previous: Float = -2
+        for step in 0...100 {
+            let colour = AnomalyMaps.heatColour(Float(step) / 100)
+            #expect(colour.red - colour.blue >= previous)
+            previous = colour.red - colour.blue
+        }
+    }
+
+    @Test func theOverlayMixesImageAndHeat() {
+        let image = Tensor(repeating: 0.2, shape: [3, 4, 4])
+        // A 2x2 map upsampled to 4x4: value 2 (twice the scale) everywhere -> full red.
+        let drawn = AnomalyMaps.overlay(image: image, map: AnomalyMap(height: 2, width: 2, values: [2, 2, 2, 2]), scale: 1, opacity: 0.5)
+        #expect(drawn.shape == [3, 4, 4])
+        let values = drawn.scalars
+        #expect(abs(values[0] - 0.6) < 1e-6 && abs(values[16] - 0.1) < 1e-6 && abs(values[32] - 0.1) < 1e-6)
+    }
+}

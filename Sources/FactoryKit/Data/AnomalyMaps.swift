@@ -94,11 +94,16 @@ public enum AnomalyMaps {
         return (maskHeight, maskWidth, tensor.scalars.map { $0 > 0.5 })
     }
 
-    /// A "jet"-like colour for `value` in [0, 1]: blue (0) → cyan → green → yellow → red (1).
+    /// A heat colour for `value` in [0, 1]: blue (0) → cyan (0.25) → green (0.5) → yellow
+    /// (0.75) → red (1 and above), piecewise linear. Unlike "jet" it ends in bright red, so
+    /// red minus blue never decreases as the value grows (hotter is always redder).
     public static func heatColour(_ value: Float) -> (red: Float, green: Float, blue: Float) {
         let v = Swift.min(Swift.max(value.isFinite ? value : 0, 0), 1)
         func ramp(_ x: Float) -> Float { Swift.min(Swift.max(x, 0), 1) }
-        return (ramp(1.5 - abs(4 * v - 3)), ramp(1.5 - abs(4 * v - 2)), ramp(1.5 - abs(4 * v - 1)))
+        let red = ramp(4 * (v - 0.5))
+        let green = v < 0.75 ? ramp(4 * v) : ramp(1 - 4 * (v - 0.75))
+        let blue = ramp(1 - 4 * (v - 0.25))
+        return (red, green, blue)
     }
 
     /// `image` with `map` drawn over it in heat colours.
