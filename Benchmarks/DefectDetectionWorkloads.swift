@@ -2,7 +2,7 @@
 // images at 224x224 through EfficientNet-Lite0 (batches of 16), then a 10% greedy k-centre
 // coreset on a 128-dimension projection — and scoring batches of 16 images against that bank
 // (features, GEMM nearest-neighbour distances, upsampled and smoothed anomaly maps). Real
-// ImageNet weights; seeded random images.
+// ImageNet weights; seeded textured images (oriented gratings).
 
 import DefectDetection
 import FactoryModels
@@ -15,11 +15,35 @@ enum DefectDetectionWorkloads {
     static let batch = 16
     static let resolution = 224
 
-    /// Seeded images `[count, 3, 224, 224]` in batches of 16, roughly in the normalised range.
+    /// Seeded textured surfaces `[count, 3, 224, 224]` in batches of 16, roughly in the
+    /// normalised range: per image, four oriented sinusoidal gratings (random frequency,
+    /// angle and phase) plus a little noise — repetitive like real inspection images, whose
+    /// patch features cluster (white-noise images would make every patch unlike the others).
     static func imageBatches(count: Int, seed: UInt64) -> [Tensor] {
         var generator = SeededGenerator(seed: seed)
+        let plane = resolution * resolution
         return stride(from: 0, to: count, by: batch).map { start in
-            Tensor.normal([Swift.min(batch, count - start), 3, resolution, resolution], using: &generator)
+            let images = Swift.min(batch, count - start)
+            var values = [Float](repeating: 0, count: images * 3 * plane)
+            for image in 0..<images {
+                let gratings = (0..<4).map { _ in
+                    (frequency: 0.05 + 0.4 * generator.nextUnitFloat(), angle: Float.pi * generator.nextUnitFloat(),
+                     phase: 2 * Float.pi * generator.nextUnitFloat(), channelWeights: (0..<3).map { _ in 0.2 + 0.6 * generator.nextUnitFloat() })
+                }
+                for y in 0..<resolution {
+                    for x in 0..<resolution {
+                        var pixel: [Float] = [0, 0, 0]
+                        for grating in gratings {
+                            let wave = Foundation.sin(grating.frequency * (Float(x) * Foundation.cos(grating.angle) + Float(y) * Foundation.sin(grating.angle)) + grating.phase)
+                            for channel in 0..<3 { pixel[channel] += grating.channelWeights[channel] * wave }
+                        }
+                        for channel in 0..<3 {
+                            values[(image * 3 + channel) * plane + y * resolution + x] = pixel[channel] + 0.1 * generator.nextNormal()
+                        }
+                    }
+                }
+            }
+            return Tensor(values, shape: [images, 3, resolution, resolution])
         }
     }
 
