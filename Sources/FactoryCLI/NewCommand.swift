@@ -1,7 +1,7 @@
 // `factory new --task ID [DIR]`: creates a project folder from the task's sample — data,
 // factory.yaml with every option documented, README — that trains as it is. Refuses a
-// non-empty folder; an unknown task lists the closest ids. Not here: the files' contents
-// (Project and the plugin).
+// non-empty folder; an unknown task lists the closest ids; an external plugin's task is
+// created by its own executable. Not here: the files' contents (Project and the plugin).
 
 import ArgumentParser
 import FactoryKit
@@ -21,10 +21,17 @@ struct NewCommand: ParsableCommand {
     func run() throws {
         try reportingProjectErrors {
             let registry = try BuiltInPlugins.registry()
+            let catalog = try CommandCatalog.load()
+            if (try? registry.plugin(task)) == nil {
+                // Not in this executable: an external plugin's executable creates the project.
+                guard let entry = catalog.entry(task), case .external(let external) = entry.provider else {
+                    throw PluginError(catalog.unavailableMessage(task))
+                }
+                try ExternalPlugin.run(external)
+            }
             let plugin = try registry.plugin(task)
-            let catalog = try TaskCatalog.loadDefault()
-            guard let entry = catalog.task(task), let sample = catalog.sampleFolder(of: entry) else {
-                throw PluginError("task \(task) has no entry in \(catalog.source?.path ?? "catalog.json"); every plugin needs one")
+            guard let sample = catalog.sampleFolder(of: task) else {
+                throw PluginError("task \(task) has no entry in its catalog.json; every plugin needs one")
             }
             let destination = URL(fileURLWithPath: ((folder ?? task) as NSString).expandingTildeInPath).standardizedFileURL
             try Project.create(at: destination, plugin: plugin, sample: sample)

@@ -26,6 +26,8 @@ struct PredictCommand: ParsableCommand {
     var inputs: [String] = []
 
     func run() throws {
+        // An external task's executable reads stdin itself: hand over before reading it.
+        try reportingProjectErrors { try ExternalPlugin.forwardProjectCommandIfExternal(folder: options.folder) }
         var all = inputs
         if all.isEmpty {
             while let line = readLine() {

@@ -16,7 +16,10 @@ struct ProjectOptions: ParsableArguments {
     var folder: URL { URL(fileURLWithPath: (project as NSString).expandingTildeInPath).standardizedFileURL }
 
     /// Opens the project.
+    /// A project whose task is an external plugin's is handed to that plugin's executable
+    /// (this process is replaced; see ExternalPlugin).
     func open(progress: ProgressReporter) throws -> (plugin: any TaskPlugin, context: TaskContext) {
+        try ExternalPlugin.forwardProjectCommandIfExternal(folder: folder)
         let store = try ModelStore.standard()
         return try Project.open(folder, registry: BuiltInPlugins.registry(), overrides: overrides, modelStore: store) { message in
             progress.log(message)

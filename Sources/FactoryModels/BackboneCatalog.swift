@@ -79,8 +79,10 @@ public struct Backbone: Codable, Sendable, Equatable {
 
 /// The backbones of a catalog, looked up by name.
 public struct BackboneCatalog: Sendable {
-    /// The environment variable naming the catalog.json to use.
-    public static let catalogEnvironmentVariable = "FACTORY_CATALOG"
+    /// The environment variable naming the built-in catalog.json explicitly (instead of the
+    /// one found beside the executable). `FACTORY_CATALOG` names *extra* task catalogs
+    /// (FactoryKit's CatalogLocations); backbones always come from the built-in catalog.
+    public static let catalogEnvironmentVariable = "FACTORY_BUILTIN_CATALOG"
 
     /// All backbones, in catalog order.
     public var backbones: [Backbone]
@@ -116,9 +118,10 @@ public struct BackboneCatalog: Sendable {
         try load(from: locate(environment: environment))
     }
 
-    /// Finds catalog.json: `$FACTORY_CATALOG` if set; else the first folder above the running
-    /// executable holding both `catalog.json` and `Package.swift` (the binary lives in
-    /// `<repo>/.build/release/`); else the repository this file was compiled from.
+    /// Finds the built-in catalog.json: `$FACTORY_BUILTIN_CATALOG` if set; else the first
+    /// folder above the running executable holding `catalog.json`, `Package.swift` and
+    /// `Sources/FactoryKit` (the binary lives in `<repo>/.build/release/`; a plugin package's
+    /// own catalog.json is not mistaken for it); else the repository this file was compiled from.
     /// - Throws: `CatalogError.notFound` listing the places searched.
     public static func locate(environment: [String: String] = ProcessInfo.processInfo.environment) throws -> URL {
         let fileManager = FileManager.default
@@ -133,7 +136,8 @@ public struct BackboneCatalog: Sendable {
         while true {
             let catalog = folder.appendingPathComponent("catalog.json")
             if fileManager.fileExists(atPath: catalog.path),
-               fileManager.fileExists(atPath: folder.appendingPathComponent("Package.swift").path) {
+               fileManager.fileExists(atPath: folder.appendingPathComponent("Package.swift").path),
+               fileManager.fileExists(atPath: folder.appendingPathComponent("Sources/FactoryKit").path) {
                 return catalog
             }
             let parent = folder.deletingLastPathComponent()
@@ -201,10 +205,10 @@ public enum CatalogError: Error, CustomStringConvertible, Equatable {
         switch self {
         case .notFound(let searched):
             return "no catalog.json found (searched: \(searched.joined(separator: "; "))); "
-                + "set \(BackboneCatalog.catalogEnvironmentVariable) to the path of the project's catalog.json"
+                + "set \(BackboneCatalog.catalogEnvironmentVariable) to the path of factory's catalog.json"
         case .unreadable(let path, let reason):
             return "cannot read the catalog \(path): \(reason); fix the file or point "
-                + "\(BackboneCatalog.catalogEnvironmentVariable) at a valid catalog.json"
+                + "\(BackboneCatalog.catalogEnvironmentVariable) at factory's valid catalog.json"
         case .unknownBackbone(let name, let known, let closest):
             let hint = closest.map { " Did you mean '\($0)'?" } ?? ""
             let list = known.isEmpty ? "The catalog lists no backbones." : "Known backbones: \(known.joined(separator: ", "))."

@@ -31,20 +31,22 @@ import FactoryModels
         }
     }
 
-    @Test func catalogEnvironmentVariableWins() throws {
+    @Test func builtInCatalogEnvironmentVariableWins() throws {
         let folder = try TemporaryFolder()
         let file = folder.url.appendingPathComponent("my-catalog.json")
         try Data(#"{"apiVersion": 1, "tasks": [], "backbones": []}"#.utf8).write(to: file)
-        #expect(try BackboneCatalog.locate(environment: ["FACTORY_CATALOG": file.path]) == file)
-        #expect(try BackboneCatalog.loadDefault(environment: ["FACTORY_CATALOG": file.path]).backbones.isEmpty)
+        #expect(try BackboneCatalog.locate(environment: ["FACTORY_BUILTIN_CATALOG": file.path]) == file)
+        #expect(try BackboneCatalog.loadDefault(environment: ["FACTORY_BUILTIN_CATALOG": file.path]).backbones.isEmpty)
+        // FACTORY_CATALOG names extra task catalogs (external plugins); the backbones stay the built-in ones.
+        #expect(try BackboneCatalog.loadDefault(environment: ["FACTORY_CATALOG": file.path]).backbones.contains { $0.name == "minilm-l6" })
     }
 
     @Test func missingCatalogFromTheEnvironmentIsAClearError() {
         #expect {
-            try BackboneCatalog.locate(environment: ["FACTORY_CATALOG": "/nonexistent/catalog.json"])
+            try BackboneCatalog.locate(environment: ["FACTORY_BUILTIN_CATALOG": "/nonexistent/catalog.json"])
         } throws: { error in
             let message = "\(error)"
-            return message.contains("/nonexistent/catalog.json") && message.contains("FACTORY_CATALOG")
+            return message.contains("/nonexistent/catalog.json") && message.contains("FACTORY_BUILTIN_CATALOG")
         }
     }
 

@@ -48,7 +48,7 @@ public enum Project {
             }
         }
         guard fileManager.fileExists(atPath: sample.path) else {
-            throw PluginError("the sample of task \(plugin.descriptor.id) is missing at \(sample.path); reinstall factory or check FACTORY_CATALOG")
+            throw PluginError("the sample of task \(plugin.descriptor.id) is missing at \(sample.path); reinstall factory, or for a plugin check `sample` in its catalog.json")
         }
         let parent = folder.deletingLastPathComponent()
         try fileManager.createDirectory(at: parent, withIntermediateDirectories: true)
