@@ -22,7 +22,7 @@ struct ExternalPluginCatalogTests {
             try fileManager.createDirectory(at: root.appendingPathComponent("config"), withIntermediateDirectories: true)
             // Echoes what it was run with; `predict` also echoes stdin. Exits 7 so forwarding of the status shows.
             let script = "#!/bin/sh\necho \"fake plugin: $*\"\necho \"forwarded: $FACTORY_FORWARDED_TASK\"\nif [ \"$1\" = predict ]; then cat; fi\nexit 7\n"
-            fileManager.createFile(atPath: fakePlugin.path, contents: Data(script.utf8), attributes: [.posixPermissions: 0o755])
+            _ = fileManager.createFile(atPath: fakePlugin.path, contents: Data(script.utf8), attributes: [.posixPermissions: 0o755])
             func entry(_ id: String, api: String = "1", command: String) -> String {
                 #"{"id": "\#(id)", "name": "\#(id)", "summary": "a test task", "version": "0.1.0", "apiVersion": \#(api), "type": "T.P", "inputFormats": ["csv"], "outputs": ["label"], "backbones": ["none"], "metrics": ["accuracy"], "sample": "Samples/x", "tags": [], "command": "\#(command)"}"#
             }
@@ -173,8 +173,8 @@ func runFactoryWithInput(_ arguments: [String], input: String, environment overr
     process.environment = ProcessInfo.processInfo.environment.merging(overrides) { $1 }
     let inputPipe = Pipe(), outputFile = FileManager.default.temporaryDirectory.appendingPathComponent("factory-out-\(UUID().uuidString)")
     let errorFile = outputFile.appendingPathExtension("err")
-    FileManager.default.createFile(atPath: outputFile.path, contents: nil)
-    FileManager.default.createFile(atPath: errorFile.path, contents: nil)
+    _ = FileManager.default.createFile(atPath: outputFile.path, contents: nil)
+    _ = FileManager.default.createFile(atPath: errorFile.path, contents: nil)
     defer {
         try? FileManager.default.removeItem(at: outputFile)
         try? FileManager.default.removeItem(at: errorFile)

@@ -43,6 +43,16 @@ struct PluginSDKEndToEndTests {
         #expect(command.hasPrefix(package.path + "/.build/") && command.hasSuffix("/acme-keywords") && FileManager.default.isExecutableFile(atPath: command))
         #expect(entry["package"] as? String == package.path)
 
+        // The package's own test target compiles against the same build and passes (it trains
+        // the plugin through FactoryKit's core; the factory modules are not rebuilt).
+        let testStarted = Date()
+        let swiftFlags = ["-c", "release", "--package-path", package.path, "-j", "1"] + cpuFlags()
+        let packageTests = try runShowingProgress(swiftExecutable(), ["build", "--build-tests"] + swiftFlags, environment: environment)
+        #expect(packageTests.status == 0, "the generated test target does not build")
+        let ranTests = try runShowingProgress(swiftExecutable(), ["test", "--skip-build"] + swiftFlags, environment: environment)
+        #expect(ranTests.status == 0, "the generated tests fail")
+        log(String(format: "building and running the generated tests took %.0f s", Date().timeIntervalSince(testStarted)))
+
         // 3. The everyday factory lists it.
         let list = try factory(["catalog", "list", "--json"])
         #expect(list.status == 0, "\(list.error)")
@@ -103,8 +113,28 @@ func runFactoryShowingProgress(_ arguments: [String], environment overrides: [St
         guard parent.path != folder.path else { throw CocoaError(.fileNoSuchFile) }
         folder = parent
     }
+    return try runShowingProgress(folder.appendingPathComponent("factory"), arguments, environment: overrides)
+}
+
+/// The `swift` driver on PATH.
+func swiftExecutable() throws -> URL {
+    let folders = (ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin").split(separator: ":")
+    guard let found = folders.map({ URL(fileURLWithPath: String($0)).appendingPathComponent("swift") })
+        .first(where: { FileManager.default.isExecutableFile(atPath: $0.path) }) else { throw CocoaError(.fileNoSuchFile) }
+    return found
+}
+
+/// The Makefile's CPU flags on a CPU with AVX2 and FMA (what `factory plugin add` passes too).
+func cpuFlags() -> [String] {
+    let info = (try? String(contentsOfFile: "/proc/cpuinfo", encoding: .utf8)) ?? ""
+    let words = Set(info.split { $0 == " " || $0 == "\n" || $0 == "\t" })
+    return words.contains("avx2") && words.contains("fma") ? ["-Xswiftc", "-target-cpu", "-Xswiftc", "haswell", "-Xcc", "-march=haswell"] : []
+}
+
+/// Runs `executable` with its stderr passed through to this process's; returns the exit status and stdout.
+func runShowingProgress(_ executable: URL, _ arguments: [String], environment overrides: [String: String]) throws -> (status: Int32, output: String) {
     let process = Process()
-    process.executableURL = folder.appendingPathComponent("factory")
+    process.executableURL = executable
     process.arguments = arguments
     process.environment = ProcessInfo.processInfo.environment.merging(overrides) { $1 }
     process.standardInput = FileHandle.nullDevice
