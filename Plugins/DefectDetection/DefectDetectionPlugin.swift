@@ -126,6 +126,9 @@ public struct DefectDetectionPlugin: TaskPlugin {
         return try PatchCoreFitting.fit(model, training: training, validation: validation, context: context)
     }
 
+    /// The threshold is chosen on the validation split after supervised epochs too.
+    public var calibratesAfterTraining: Bool { true }
+
     public func calibrate(_ model: DefectDetectionModel, validationOutputs: [DefectOutput], validation: [DefectExample], info: TaskModelInfo,
                           context: TaskContext) throws -> Bool {
         model.threshold = Tensor([try DefectEvaluation.chooseThreshold(outputs: validationOutputs, examples: validation, context: context)])

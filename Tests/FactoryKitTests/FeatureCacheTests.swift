@@ -12,7 +12,7 @@ import TestSupport
 
 /// The tiny task with cacheable features (the two backbone blocks' output), a backbone whose
 /// "pretrained" weights are chosen by the plugin value (not the config), a preprocessing
-/// option (`model.input_scale`) and an augmentation switch, as another helper's options add.
+/// option (`model.input_scale`); augmentation comes from the core's `augmentation.*` options.
 struct CacheableTinyPlugin: TaskPlugin {
     var tiny = TinyPlugin()
     var backboneSeed: UInt64 = 1234
@@ -23,7 +23,6 @@ struct CacheableTinyPlugin: TaskPlugin {
     var configOptions: [ConfigOption] {
         tiny.configOptions + [
             ConfigOption("model.input_scale", .number(0...10), default: .number(1), summary: "multiplies the inputs (preprocessing)"),
-            ConfigOption("augmentation.enabled", .boolean, default: .boolean(false), summary: "jitter the inputs"),
         ]
     }
     func loadData(_ context: TaskContext) throws -> TaskData<TinyExample> { try tiny.loadData(context) }
@@ -143,7 +142,8 @@ struct FeatureCacheTests {
             (CacheableTinyPlugin(), ["model.freeze": .string("gradual")], "not used: the backbone trains (model.freeze: gradual)"),
             (CacheableTinyPlugin(), ["model.freeze": .string("first-1")], "not used: the backbone trains (model.freeze: first-1)"),
             (CacheableTinyPlugin(), ["lora.enabled": .boolean(true), "lora.targets": .strings(["block"])], "not used: LoRA adapters train inside the backbone"),
-            (CacheableTinyPlugin(), ["augmentation.enabled": .boolean(true)], "not used: augmentation is on (augmentation.enabled is true)"),
+            (CacheableTinyPlugin(), ["augmentation.text.token_dropout": .number(0.1)], "not used: augmentation is on (augmentation.text.token_dropout 0.1)"),
+            (CacheableTinyPlugin(), ["augmentation.image.horizontal_flip": .number(0.5)], "not used: augmentation is on (image transforms)"),
             (CacheableTinyPlugin(providesFeatures: false), [:], "not used: task tiny does not provide cacheable features"),
         ]
         for (plugin, settings, reason) in cases {

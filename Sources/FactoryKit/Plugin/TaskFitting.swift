@@ -52,6 +52,9 @@ extension TaskPlugin {
         nil
     }
 
+    /// By default only a fitted task is calibrated (right after its fit), not a gradient-trained one.
+    public var calibratesAfterTraining: Bool { false }
+
     /// By default a task calibrates nothing.
     ///
     /// A task with decision state chosen on held-out data (a score threshold, a temperature)

@@ -183,6 +183,9 @@ public protocol TaskPlugin: Sendable {
     /// Sets decision state (a threshold) from the validation outputs once training is done;
     /// returns whether the model changed. The default changes nothing.
     func calibrate(_ model: Model, validationOutputs: [Output], validation: [Example], info: TaskModelInfo, context: TaskContext) throws -> Bool
+    /// Whether ``calibrate(_:validationOutputs:validation:info:context:)`` must also run after
+    /// gradient epochs (on the best checkpoint). Default `false`: no extra validation pass.
+    var calibratesAfterTraining: Bool { get }
 }
 
 extension TaskPlugin {

@@ -18,20 +18,16 @@ public enum FeatureCache {
 
     static let fingerprintKey = "fingerprint", trainCountKey = "train_examples", formatKey = "format", formatValue = "factory-feature-cache-1"
 
-    /// Why augmentation rules the cache out, or `nil`: an `augmentation.*` option that is
-    /// on (`true`, a non-zero number, a non-empty list or a string other than none/off).
+    /// Why augmentation rules the cache out, or `nil`: any transform of the `augmentation.*`
+    /// options that is on (neutral values, such as a crop scale of 1, are off).
     public static func augmentationReason(_ config: ProjectConfig) -> String? {
-        for key in config.values.keys.sorted() where key.hasPrefix("augmentation.") && !key.hasSuffix("seed") {
-            switch config.values[key]! {
-            case .boolean(true): return "\(key) is true"
-            case .integer(let value) where value != 0: return "\(key) is \(value)"
-            case .number(let value) where value != 0: return "\(key) is \(value)"
-            case .strings(let value) where !value.isEmpty: return "\(key) is set"
-            case .string(let value) where !["", "none", "off", "false"].contains(value): return "\(key) is \(value)"
-            default: continue
-            }
-        }
-        return nil
+        let settings = AugmentationSettings(config)
+        var on: [String] = []
+        if settings.augmentsImages { on.append("image transforms") }
+        if settings.augmentsWaveforms { on.append("waveform transforms") }
+        if settings.augmentsSpectrograms { on.append("SpecAugment masks") }
+        if settings.tokenDropout > 0 { on.append("augmentation.text.token_dropout \(settings.tokenDropout)") }
+        return on.isEmpty ? nil : on.joined(separator: ", ")
     }
 
     /// The options that change what the backbone computes: `model.*` except the head's

@@ -59,6 +59,7 @@ extension FineTuningRun {
     /// calibrate on the validation split and, when it changed the model, re-validates and
     /// writes the best checkpoint again (same epoch and best value, new validation metrics).
     func calibrateAfterEpochs(model: Plugin.Model, data: PreparedData, info: TaskModelInfo) throws {
+        guard plugin.calibratesAfterTraining else { return }
         let checkpoint = files.bestCheckpoint
         guard FileManager.default.fileExists(atPath: checkpoint.path) else { return }
         var state = try RunCheckpoint.readState(checkpoint)
