@@ -1,5 +1,6 @@
 # factory: the two set-up commands.
-#   make demo  installs what is missing, builds (release), runs the main job end to end
+#   make demo  installs what is missing, builds (release), runs the main jobs end to end
+#              (sentiment: new, train, eval, predict; defect detection: the same, plus report)
 #   make test  installs what is missing, builds (release), runs the whole test suite
 # Everything numeric is built in release mode: debug builds of the kernels are 10-50x slower.
 
@@ -27,7 +28,17 @@ demo: build
 	echo "== factory eval"; \
 	$(FACTORY) eval --project "$$folder/reviews"; \
 	echo "== factory predict"; \
-	$(FACTORY) predict --project "$$folder/reviews" "The staff were lovely and the food was even better." "It stopped working after a week and nobody answered my emails."
+	$(FACTORY) predict --project "$$folder/reviews" "The staff were lovely and the food was even better." "It stopped working after a week and nobody answered my emails."; \
+	echo "== factory new --task defect-detection $$folder/line"; \
+	$(FACTORY) new --task defect-detection "$$folder/line"; \
+	echo "== factory train (PatchCore memory bank of the good parts)"; \
+	$(FACTORY) train --project "$$folder/line"; \
+	echo "== factory eval"; \
+	$(FACTORY) eval --project "$$folder/line"; \
+	echo "== factory predict (a good part and a scratched one; anomaly maps under output/predictions)"; \
+	$(FACTORY) predict --project "$$folder/line" $$(find "$$folder/line/data" -path '*test/good/*.png' | sort | head -1) $$(find "$$folder/line/data" -path '*test/scratch/*.png' | sort | head -1); \
+	echo "== factory report"; \
+	$(FACTORY) report --project "$$folder/line"
 
 test: deps
 	$(SWIFT) build $(SWIFT_FLAGS) --build-tests
