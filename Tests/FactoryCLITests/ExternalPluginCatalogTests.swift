@@ -45,8 +45,7 @@ struct ExternalPluginCatalogTests {
         }
 
         func factory(_ arguments: [String], input: String? = nil) throws -> (status: Int32, output: String, error: String) {
-            if let input { return try runFactoryWithInput(arguments, input: input, environment: environment) }
-            return try runFactory(arguments, environment: environment)
+            try runFactory(arguments, environment: environment, input: input)
         }
 
         /// A project folder whose factory.yaml is for `task`.
@@ -156,35 +155,4 @@ struct ExternalPluginCatalogTests {
         let missing = try scratch.factory(["plugin", "add", scratch.root.appendingPathComponent("nowhere").path])
         #expect(missing.status == 2 && missing.error.contains("no Package.swift"), "\(missing.error)")
     }
-}
-
-/// Runs the built `factory` with `input` on stdin.
-func runFactoryWithInput(_ arguments: [String], input: String, environment overrides: [String: String]) throws -> (status: Int32, output: String, error: String) {
-    let runner = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath()
-    var folder = runner.deletingLastPathComponent()
-    while !FileManager.default.isExecutableFile(atPath: folder.appendingPathComponent("factory").path) {
-        let parent = folder.deletingLastPathComponent()
-        guard parent.path != folder.path else { throw CocoaError(.fileNoSuchFile) }
-        folder = parent
-    }
-    let process = Process()
-    process.executableURL = folder.appendingPathComponent("factory")
-    process.arguments = arguments
-    process.environment = ProcessInfo.processInfo.environment.merging(overrides) { $1 }
-    let inputPipe = Pipe(), outputFile = FileManager.default.temporaryDirectory.appendingPathComponent("factory-out-\(UUID().uuidString)")
-    let errorFile = outputFile.appendingPathExtension("err")
-    _ = FileManager.default.createFile(atPath: outputFile.path, contents: nil)
-    _ = FileManager.default.createFile(atPath: errorFile.path, contents: nil)
-    defer {
-        try? FileManager.default.removeItem(at: outputFile)
-        try? FileManager.default.removeItem(at: errorFile)
-    }
-    process.standardInput = inputPipe
-    process.standardOutput = try FileHandle(forWritingTo: outputFile)
-    process.standardError = try FileHandle(forWritingTo: errorFile)
-    try process.run()
-    inputPipe.fileHandleForWriting.write(Data(input.utf8))
-    try inputPipe.fileHandleForWriting.close()
-    process.waitUntilExit()
-    return (process.terminationStatus, try String(contentsOf: outputFile, encoding: .utf8), try String(contentsOf: errorFile, encoding: .utf8))
 }

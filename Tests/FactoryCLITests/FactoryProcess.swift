@@ -4,8 +4,8 @@
 import Foundation
 
 /// Runs the built `factory` with `arguments` and `overrides` added to this process's
-/// environment; stdin is empty. Returns exit status, stdout and stderr.
-func runFactory(_ arguments: [String], environment overrides: [String: String] = [:]) throws
+/// environment; stdin is `input` (empty when `nil`). Returns exit status, stdout and stderr.
+func runFactory(_ arguments: [String], environment overrides: [String: String] = [:], input: String? = nil) throws
     -> (status: Int32, output: String, error: String)
 {
     let runner = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath()
@@ -19,11 +19,17 @@ func runFactory(_ arguments: [String], environment overrides: [String: String] =
     process.executableURL = folder.appendingPathComponent("factory")
     process.arguments = arguments
     process.environment = ProcessInfo.processInfo.environment.merging(overrides) { $1 }
-    process.standardInput = FileHandle.nullDevice
+    let inputPipe = input.map { _ in Pipe() }
+    process.standardInput = inputPipe ?? FileHandle.nullDevice
     let output = Pipe(), error = Pipe()
     process.standardOutput = output
     process.standardError = error
     try process.run()
+    if let inputPipe, let input {
+        // Written whole, then closed: the child sees end of input (small inputs fit the pipe).
+        inputPipe.fileHandleForWriting.write(Data(input.utf8))
+        try inputPipe.fileHandleForWriting.close()
+    }
     // Read stderr on another thread so neither pipe can fill up and block the child.
     let errorBox = DataBox()
     let group = DispatchGroup()
