@@ -18,6 +18,7 @@ enum KernelWorkloads {
         name: "gemm-1024", summary: "one 1024x1024x1024 float32 matrix product (Tensor.matmul), with direct cblas_sgemm for comparison"
     ) {
         let n = 1024
+        _ = Parallel.threadCount  // configures OpenBLAS (threads, kernels) before the direct calls
         let a = random([n, n], seed: 1), b = random([n, n], seed: 2)
         // The ceiling: cblas_sgemm called directly on the same buffers, timed the same way.
         let direct = Tensor.zeros([n, n])

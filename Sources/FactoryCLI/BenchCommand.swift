@@ -43,6 +43,9 @@ struct BenchCommand: ParsableCommand {
         #if DEBUG
         FileHandle.standardError.write(Data("note: this is a debug build; build with -c release for real figures\n".utf8))
         #endif
+        let blas = BLASCoreSelection.outcome
+        let replaced = blas.replacedCoreName.map { " (OpenBLAS chose \($0), which does not use this CPU's vector units)" } ?? ""
+        FileHandle.standardError.write(Data("bench: \(Parallel.threadCount) threads, OpenBLAS kernels \(blas.coreName)\(replaced)\n".utf8))
         for workload in selected {
             let result = try BenchmarkRunner.run(workload) { message in
                 FileHandle.standardError.write(Data("bench: \(message)\n".utf8))

@@ -1,5 +1,6 @@
 // Parallel: the one place that splits kernel work across threads, and the one knob
-// (`Parallel.threadCount`, default = cores) that also sets OpenBLAS's thread count.
+// (`Parallel.threadCount`, default = cores) that also sets OpenBLAS's thread count (and, on
+// first use, makes sure OpenBLAS runs kernels for this CPU: BLASCoreSelection.swift).
 // It is not a scheduler: work is cut into equal contiguous ranges, one per thread.
 
 import CBLAS
@@ -10,6 +11,7 @@ import Foundation
 public enum Parallel {
     nonisolated(unsafe) private static var configuredThreadCount: Int = {
         let count = defaultThreadCount()
+        _ = BLASCoreSelection.outcome  // OpenBLAS's kernels for this CPU, before its first use
         openblas_set_num_threads(Int32(count))
         return count
     }()
