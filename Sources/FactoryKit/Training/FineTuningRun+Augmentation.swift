@@ -7,7 +7,7 @@
 extension FineTuningRun {
     /// The context for the training batch `batch` (indices into the training split) of `epoch`.
     func trainingContext(epoch: Int, batch: [Int]) -> TaskContext {
-        context.withAugmentation(BatchAugmentation(settings: AugmentationSettings(context.config), seed: settings.seed,
+        context.withAugmentation(BatchAugmentation(settings: augmentationSettings, seed: settings.seed,
                                                    epoch: epoch, exampleIndices: batch))
     }
 }

@@ -47,6 +47,8 @@ public final class FineTuningRun<Plugin: TaskPlugin> {
     public let plugin: Plugin
     public let context: TaskContext
     public let settings: TrainingSettings
+    /// The `augmentation.*` settings, read once (every training batch's context carries them).
+    let augmentationSettings: AugmentationSettings
     /// Where the run writes (the project's `output/`, or a fold's or trial's folder).
     public var files: RunFiles
     let progress: ProgressReporter
@@ -62,6 +64,7 @@ public final class FineTuningRun<Plugin: TaskPlugin> {
         self.plugin = plugin
         self.context = context
         self.settings = try TrainingSettings(context.config)
+        self.augmentationSettings = AugmentationSettings(context.config)
         self.files = RunFiles(projectFolder: context.projectFolder)
         self.progress = progress
     }
