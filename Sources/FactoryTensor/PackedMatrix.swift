@@ -2,7 +2,8 @@
 // (an LSTM step: A is the [B, H] hidden state, B the recurrent weight), packed once into
 // panels of 16 columns (zero-padded), so each product streams B contiguously with no
 // per-call packing. The micro-kernel keeps a 6×16 (or 4×16, 1×16) block of C in registers
-// and does one broadcast-FMA per row and 8 lanes per k. Single-threaded: callers split rows
+// and does one broadcast-FMA per row and 8 lanes per k; a deep B runs in slices of 256 k
+// (16 KB of a panel, kept in L1 across the row tiles). Single-threaded: callers split rows
 // across threads. Not here: large products (those go to OpenBLAS through BLAS.gemm),
 // packing of A, other element types.
 
@@ -60,32 +61,43 @@ public final class PackedMatrix: @unchecked Sendable {
         withUnsafeTemporaryAllocation(of: Float.self, capacity: 6 * width) { scratch in
             let tail = scratch.baseAddress!
             for panel in 0..<panelCount {
-                let b = UnsafePointer(panels + panel * depth * width)
                 let firstColumn = panel * width
                 let valid = Swift.min(width, columns - firstColumn)
-                var row = 0
-                while row < rows {
-                    let height = PackedMatrix.tileHeight(remainingRows: rows - row)
-                    let aBlock = a + row * lda
-                    if valid == width {
-                        tile(height, aBlock, lda, b, c + row * ldc + firstColumn, ldc)
-                    } else {
-                        // A partial last panel: work on a 16-wide copy of C's valid columns.
-                        for r in 0..<height {
-                            for lane in 0..<width {
-                                tail[r * width + lane] = lane < valid ? c[(row + r) * ldc + firstColumn + lane] : 0
+                // A deep panel in slices of `depthSlice` k: each slice (16 KB) stays in L1 while
+                // every row tile runs over it; C carries the sum between slices, so each
+                // element still adds its products in order of k.
+                var k = 0
+                while k < depth {
+                    let K = Swift.min(PackedMatrix.depthSlice, depth - k)
+                    let b = UnsafePointer(panels + (panel * depth + k) * width)
+                    var row = 0
+                    while row < rows {
+                        let height = PackedMatrix.tileHeight(remainingRows: rows - row)
+                        let aBlock = a + row * lda + k
+                        if valid == width {
+                            tile(height, aBlock, lda, b, K, c + row * ldc + firstColumn, ldc)
+                        } else {
+                            // A partial last panel: work on a 16-wide copy of C's valid columns.
+                            for r in 0..<height {
+                                for lane in 0..<width {
+                                    tail[r * width + lane] = lane < valid ? c[(row + r) * ldc + firstColumn + lane] : 0
+                                }
+                            }
+                            tile(height, aBlock, lda, b, K, tail, width)
+                            for r in 0..<height {
+                                for lane in 0..<valid { c[(row + r) * ldc + firstColumn + lane] = tail[r * width + lane] }
                             }
                         }
-                        tile(height, aBlock, lda, b, tail, width)
-                        for r in 0..<height {
-                            for lane in 0..<valid { c[(row + r) * ldc + firstColumn + lane] = tail[r * width + lane] }
-                        }
+                        row += height
                     }
-                    row += height
+                    k += K
                 }
             }
         }
     }
+
+    /// The most k one pass of the row tiles covers: 256 rows of a panel are 16 KB.
+    static let depthSlice = 256
 
     /// The next tile's rows: 6 while that leaves no awkward remainder, then 4s, then single
     /// rows (32 rows: 6, 6, 6, 6, 4, 4; 16 rows: 6, 6, 4).
@@ -95,12 +107,12 @@ public final class PackedMatrix: @unchecked Sendable {
     }
 
     @inline(__always)
-    private func tile(_ height: Int, _ a: UnsafePointer<Float>, _ lda: Int, _ b: UnsafePointer<Float>,
+    private func tile(_ height: Int, _ a: UnsafePointer<Float>, _ lda: Int, _ b: UnsafePointer<Float>, _ K: Int,
                       _ c: UnsafeMutablePointer<Float>, _ ldc: Int) {
         switch height {
-        case 6: PackedMatrix.tile6(a, lda, b, depth, c, ldc)
-        case 4: PackedMatrix.tile4(a, lda, b, depth, c, ldc)
-        default: PackedMatrix.tile1(a, b, depth, c)
+        case 6: PackedMatrix.tile6(a, lda, b, K, c, ldc)
+        case 4: PackedMatrix.tile4(a, lda, b, K, c, ldc)
+        default: PackedMatrix.tile1(a, b, K, c)
         }
     }
 

@@ -1,12 +1,13 @@
 // PackedMatrix against BLAS.gemm (C += A·B and C += A·Bᵀ) for row counts that use every tile
-// height (6, 4, 1 and their mixes) and column counts with and without a partial last panel.
+// height (6, 4, 1 and their mixes), column counts with and without a partial last panel, and
+// depths of one, several and a partial last 256-deep slice.
 
 import FactoryTensor
 import TestSupport
 import Testing
 
 @Suite struct PackedMatrixTests {
-    @Test(arguments: [(1, 1, 1), (2, 3, 5), (5, 7, 16), (6, 16, 32), (9, 8, 48), (11, 33, 20), (16, 256, 1024), (32, 1024, 256)])
+    @Test(arguments: [(1, 1, 1), (2, 3, 5), (5, 7, 16), (6, 16, 32), (9, 8, 48), (11, 33, 20), (16, 256, 1024), (32, 1024, 256), (7, 600, 24)])
     func matchesBLAS(rows: Int, depth: Int, columns: Int) {
         for transposed in [false, true] {
             let a = TestData.uniform([rows, depth], seed: 1)
