@@ -1,8 +1,10 @@
 // One LSTM layer over a whole time-major sequence as a single graph node, with its backward
 // through time written by hand beside it. Dimension letters: T steps, B batch, H hidden.
 // The caller computes the input projection x W_ih^T + b for all steps in one matmul; this
-// op runs the recurrence: per step one product h_(t-1) W_hh^T (PackedMatrix, W_hh packed
-// once per call, into a reused buffer) and the fused cell kernel of Tensor+LSTMCell.swift.
+// op runs the recurrence. When H is a multiple of 8 each step is one pass of LSTMFusedStep
+// (W_hh packed by gates once per call; product, nonlinearities and cell update per tile in
+// registers); otherwise one product h_(t-1) W_hh^T (PackedMatrix, packed once per call,
+// into a reused buffer) and the fused cell kernel of Tensor+LSTMCell.swift.
 //
 // Why a primitive rather than T lstmCell nodes: a per-step graph slices the projection
 // once per step, and each slice's gradient is the whole [T, B, 4H] tensor zero-padded, so
@@ -155,6 +157,31 @@ enum LSTMSequenceKernels {
         initialCell: UnsafePointer<Float>, steps T: Int, batch B: Int, hiddenSize H: Int, buffers: LSTMSequenceBuffers
     ) {
         let states = buffers.states.storage.pointer, gatesBuffer = buffers.gates.storage.pointer
+        if LSTMFusedStep.supports(hiddenSize: H) {
+            // Product and cell in one pass per step, W_hh packed by gates once for all T steps.
+            let fused = LSTMFusedStep(weight: weight, hiddenSize: H)
+            let pointers = UncheckedSendable((projected, bias, initialHidden, initialCell, states))
+            forEachBlock(rowBlocks(steps: T, batch: B, hiddenSize: H)) { rows, _ in
+                let (projected, bias, initialHidden, initialCell, states) = pointers.value
+                let first = rows.lowerBound
+                for t in 0..<T {
+                    let previousHidden: UnsafePointer<Float>? = t == 0
+                        ? initialHidden.map { $0 + first * H } : UnsafePointer(states + ((t - 1) * B + first) * H)
+                    let previousCell = t == 0
+                        ? initialCell : UnsafePointer(buffers.slot(buffers.cells, step: t - 1, rowSize: B * H, slots: 2))
+                    let keeping = buffers.keepingEveryStep
+                    fused.forward(LSTMFusedStep.Step(
+                        previousHidden: previousHidden, projected: projected + (t * B + first) * 4 * H, bias: bias,
+                        previousCell: previousCell + first * H, hidden: states + (t * B + first) * H,
+                        newCell: buffers.slot(buffers.cells, step: t, rowSize: B * H, slots: 2) + first * H,
+                        activations: keeping ? buffers.slot(buffers.activations, step: t, rowSize: B * 4 * H, slots: 1) + first * 4 * H : nil,
+                        cellTanh: keeping ? buffers.slot(buffers.cellTanh, step: t, rowSize: B * H, slots: 1) + first * H : nil),
+                        rows: rows.count)
+                }
+            }
+            (states + T * B * H).update(from: buffers.slot(buffers.cells, step: T - 1, rowSize: B * H, slots: 2), count: B * H)
+            return
+        }
         // W^T as the right-hand side of h_(t-1) W^T, packed once for all T steps.
         let recurrent = PackedMatrix(weight, depth: H, columns: 4 * H, leadingDimension: H, transposed: true)
         let pointers = UncheckedSendable((projected, bias, initialHidden, initialCell, states, gatesBuffer))

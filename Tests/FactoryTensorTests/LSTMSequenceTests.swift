@@ -1,9 +1,11 @@
 // Tests of the fused LSTM sequence op: forward values and every gradient equal the same
 // recurrence unrolled from lstmCell and matmul (one graph node per step); central finite
 // differences into the projection, W_hh, the bias and the initial states, with and without them and
-// with only some outputs used; inference (no gradients) gives the same values.
+// with only some outputs used; inference (no gradients) gives the same values; hidden sizes
+// that take the fused step (multiples of 8) against plain Double loops for every tile height.
 
 import FactoryTensor
+import Foundation
 import TestSupport
 import Testing
 
@@ -80,6 +82,70 @@ private let sequenceGradientTolerance = 2e-3
                         "T \(steps) B \(batch) H \(hiddenSize), initial states \(withInitialStates), value \(index)")
             }
         }
+    }
+
+    /// The recurrence in plain Double loops (no SIMD, no packing): h, c of every step.
+    private func plainForward(projected: [Float], weight: [Float], bias: [Float], hidden: [Float], cell: [Float],
+                              steps T: Int, batch B: Int, hiddenSize H: Int) -> (outputs: [Float], cell: [Float]) {
+        func sigmoid(_ x: Double) -> Double { 1 / (1 + Foundation.exp(-x)) }
+        var h = hidden.map(Double.init), c = cell.map(Double.init)
+        var outputs: [Float] = []
+        for t in 0..<T {
+            var nextH = h, nextC = c
+            for b in 0..<B {
+                for j in 0..<H {
+                    var gate = [Double](repeating: 0, count: 4)
+                    for q in 0..<4 {
+                        let row = q * H + j
+                        var sum = Double(projected[(t * B + b) * 4 * H + row]) + Double(bias[row])
+                        for k in 0..<H { sum += h[b * H + k] * Double(weight[row * H + k]) }
+                        gate[q] = sum
+                    }
+                    let updated = sigmoid(gate[1]) * c[b * H + j] + sigmoid(gate[0]) * Foundation.tanh(gate[2])
+                    nextC[b * H + j] = updated
+                    nextH[b * H + j] = sigmoid(gate[3]) * Foundation.tanh(updated)
+                }
+            }
+            h = nextH
+            c = nextC
+            outputs += h.map(Float.init)
+        }
+        return (outputs, c.map(Float.init))
+    }
+
+    /// Hidden sizes that are multiples of 8 take the fused step (gates in registers, tiles
+    /// of 3, 2 and 1 rows): batches 1 to 7 and 16 use every tile height and mix; the Double
+    /// reference differs by Float32 rounding of sums of H products (|gates| ≲ 5): 2e-5.
+    @Test(arguments: [(3, 1, 8), (3, 2, 8), (3, 3, 8), (4, 4, 16), (3, 5, 8), (2, 6, 24), (3, 7, 8), (2, 16, 32)])
+    func fusedStepMatchesPlainLoops(steps: Int, batch: Int, hiddenSize: Int) {
+        let tensors = inputs(steps: steps, batch: batch, hiddenSize: hiddenSize, seed: 75)
+        let expected = plainForward(projected: tensors[0].scalars, weight: tensors[1].scalars, bias: tensors[2].scalars,
+                                    hidden: tensors[3].scalars, cell: tensors[4].scalars,
+                                    steps: steps, batch: batch, hiddenSize: hiddenSize)
+        for recording in [false, true] {
+            tensors[1].requiresGradient = recording
+            let result = Tensor.lstmSequence(projectedInput: tensors[0], recurrentWeight: tensors[1], bias: tensors[2],
+                                             initialHidden: tensors[3], initialCell: tensors[4])
+            #expect(TestData.maximumDifference(result.outputs.scalars, expected.outputs) < 2e-5,
+                    "T \(steps) B \(batch) H \(hiddenSize) recording \(recording)")
+            #expect(TestData.maximumDifference(result.finalCell.scalars, expected.cell) < 2e-5)
+        }
+    }
+
+    /// Gates far past the exponential's clamp (|a| up to 120): σ is 0 or 1 and tanh ±1 as in
+    /// the Double reference; same 2e-5 bound.
+    @Test func fusedStepSaturates() {
+        let (T, B, H) = (3, 4, 8)
+        var tensors = inputs(steps: T, batch: B, hiddenSize: H, seed: 77)
+        tensors[0] = TestData.uniform([T, B, 4 * H], in: -120...120, seed: 78)
+        let expected = plainForward(projected: tensors[0].scalars, weight: tensors[1].scalars, bias: tensors[2].scalars,
+                                    hidden: tensors[3].scalars, cell: tensors[4].scalars, steps: T, batch: B, hiddenSize: H)
+        let result = withoutGradients {
+            Tensor.lstmSequence(projectedInput: tensors[0], recurrentWeight: tensors[1], bias: tensors[2],
+                                initialHidden: tensors[3], initialCell: tensors[4])
+        }
+        #expect(TestData.maximumDifference(result.outputs.scalars, expected.outputs) < 2e-5)
+        #expect(TestData.maximumDifference(result.finalCell.scalars, expected.cell) < 2e-5)
     }
 
     @Test func gradientsMatchFiniteDifferences() {
