@@ -40,12 +40,12 @@ public final class DefectDetectionModel: Module, FineTunableModel {
     /// The Gaussian smoothing of anomaly maps, in pixels of the resized image.
     public let smoothingSigma: Float
     /// Good patch features `[M, D]` (a buffer).
-    public var memoryBank: Tensor { didSet { bankNorms = nil } }
+    public var memoryBank: Tensor { didSet { searchIndex = nil } }
     /// The image-score threshold `[1]`: scores at or above it are defects (a buffer).
     public var threshold: Tensor
     /// The PatchCore score that the combined method maps to 1 `[1]` (a buffer).
     public var scoreScale: Tensor
-    private var bankNorms: [Float]?
+    private var searchIndex: NearestNeighbourIndex?
     /// Per-class loss weights of the head (balanced: defects are usually rare), or `nil`.
     public var classWeights: Tensor?
 
@@ -126,21 +126,35 @@ public final class DefectDetectionModel: Module, FineTunableModel {
 
     /// Image scores and smoothed maps from patch features.
     func anomalyMaps(_ batch: PatchFeatureBatch) -> (scores: [Float], maps: [AnomalyMap]) {
-        if bankNorms == nil {
-            bankNorms = memoryBank.withContiguousElements {
-                NearestNeighbours.squaredNorms($0.baseAddress!, rows: memoryBank.shape[0], dimensions: memoryBank.shape[1])
+        if searchIndex == nil { searchIndex = NearestNeighbourIndex(bank: memoryBank) }
+        let distances = searchIndex!.nearestSquaredDistances(queries: batch.features)
+        return Self.anomalyMaps(squaredDistances: distances, batch: batch, imageSize: imageSize, smoothingSigma: smoothingSigma)
+    }
+
+    /// Image scores (the largest patch distance) and anomaly maps (patch distances upsampled
+    /// bilinearly to `imageSize` and smoothed) from each patch's squared distance to the bank.
+    public static func anomalyMaps(squaredDistances distances: [Float], batch: PatchFeatureBatch, imageSize: Int,
+                                   smoothingSigma: Float) -> (scores: [Float], maps: [AnomalyMap]) {
+        let patches = batch.patchesPerImage
+        var scores = [Float](repeating: 0, count: batch.images)
+        var maps = [AnomalyMap?](repeating: nil, count: batch.images)
+        // One image per task, on all cores (the upsampling and smoothing cost about as much
+        // as a tenth of the distance search).
+        scores.withUnsafeMutableBufferPointer { scoreBuffer in
+            maps.withUnsafeMutableBufferPointer { mapBuffer in
+                let outputs = UncheckedSendable((scoreBuffer.baseAddress!, mapBuffer.baseAddress!))
+                Parallel.forEachRange(batch.images, costPerItem: 1 << 20) { range in
+                    let (scores, maps) = outputs.value
+                    for image in range {
+                        let grid = distances[image * patches ..< (image + 1) * patches].map { $0.squareRoot() }
+                        scores[image] = grid.max() ?? 0
+                        let map = AnomalyMap(height: batch.height, width: batch.width, values: grid)
+                        maps[image] = map.resized(height: imageSize, width: imageSize).smoothed(sigma: smoothingSigma)
+                    }
+                }
             }
         }
-        let distances = NearestNeighbours.nearestSquaredDistances(queries: batch.features, bank: memoryBank, bankSquaredNorms: bankNorms)
-        var scores: [Float] = [], maps: [AnomalyMap] = []
-        let patches = batch.patchesPerImage
-        for image in 0..<batch.images {
-            let grid = distances[image * patches ..< (image + 1) * patches].map { $0.squareRoot() }
-            scores.append(grid.max() ?? 0)
-            let map = AnomalyMap(height: batch.height, width: batch.width, values: grid)
-            maps.append(map.resized(height: imageSize, width: imageSize).smoothed(sigma: smoothingSigma))
-        }
-        return (scores, maps)
+        return (scores, maps.map { $0! })
     }
 
     /// The method's image score from PatchCore's score and the head's defect probability.

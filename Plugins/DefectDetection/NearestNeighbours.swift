@@ -1,8 +1,10 @@
 // NearestNeighbours: PatchCore's patch score — the squared Euclidean distance from each query
 // feature to its nearest memory-bank row — computed as ||q||² + ||b||² - 2 q·b with the dot
-// products from OpenBLAS GEMM, in tiles (256 queries x 2048 bank rows, so a tile's products
-// stay in cache) spread over the cores, each thread running single-threaded GEMMs. Exact up to
-// Float32 rounding (results are clamped at 0). Not here: building the bank (CoresetSelection).
+// products from OpenBLAS GEMM, in tiles (256 queries x 1024 bank rows, so a tile's products
+// and bank rows stay in a core's L2 cache) spread over the cores, each thread running
+// single-threaded GEMMs. Exact up to Float32 rounding (results are clamped at 0). Scoring uses
+// NearestNeighbourIndex, which computes far fewer full distances; this brute-force search is
+// its reference and its fallback for small banks. Not here: building the bank (CoresetSelection).
 
 import FactoryKit
 import Foundation
@@ -12,7 +14,7 @@ public enum NearestNeighbours {
     /// Queries per tile.
     static let queryTile = 256
     /// Bank rows per tile.
-    static let bankTile = 2048
+    static let bankTile = 1024
 
     /// The squared norm of each row of a row-major `[rows, dimensions]` matrix.
     public static func squaredNorms(_ values: UnsafePointer<Float>, rows: Int, dimensions: Int) -> [Float] {

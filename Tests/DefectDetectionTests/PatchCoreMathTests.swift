@@ -1,7 +1,8 @@
 // PatchCore's numeric pieces against their definitions: the pruned greedy k-centre coreset
-// against a brute-force greedy loop (same centres, same order), the GEMM nearest-neighbour
-// distances against a naive double-precision loop (tolerance stated), the random projection's
-// distance preservation, and the patch features' shapes.
+// against a brute-force greedy loop (same centres, same order; in Float32 and on Float16-rounded
+// points), the GEMM and the principal-component-bounded nearest-neighbour distances against a
+// naive double-precision loop (tolerance stated), the random projection's distance
+// preservation, and the patch features' shapes.
 
 import DefectDetection
 import FactoryKit
@@ -53,6 +54,17 @@ struct PatchCoreMathTests {
         #expect(Set(fast).count == fast.count, "no centre twice")
     }
 
+    @Test(arguments: [(count: 6000, dimensions: 24, clusters: 12, selecting: 300), (count: 4000, dimensions: 40, clusters: 0, selecting: 150)])
+    func halfPrecisionCoresetIsTheExactGreedyOfTheRoundedPoints(_ shape: (count: Int, dimensions: Int, clusters: Int, selecting: Int)) {
+        // Enough points (count x dimensions over 2^17) that the first scans run on several threads.
+        let points = Self.points(count: shape.count, dimensions: shape.dimensions, clusters: shape.clusters, seed: 7)
+        let rounded = points.map { Float(Float16($0)) }
+        let fast = CoresetSelection.greedyKCenter(points: points, dimensions: shape.dimensions, selecting: shape.selecting, start: 11, halfPrecision: true)
+        #expect(fast == Self.bruteForceGreedy(rounded, dimensions: shape.dimensions, selecting: shape.selecting, start: 11))
+        let full = CoresetSelection.greedyKCenter(points: points, dimensions: shape.dimensions, selecting: shape.selecting, start: 11)
+        #expect(full == Self.bruteForceGreedy(points, dimensions: shape.dimensions, selecting: shape.selecting, start: 11))
+    }
+
     @Test func coresetStopsWhenEveryPointIsACentre() {
         // Three distinct points, each twice: (0,0) (1,1) (0,0) (5,5) (1,1) (5,5). From point 0
         // the farthest is (5,5) (index 3, the first of two), then (1,1) (index 1); then every
@@ -84,6 +96,51 @@ struct PatchCoreMathTests {
             let tolerance = 1e-4 * Double(2 * shape.dimensions)
             #expect(abs(Double(fast[row]) - best) <= tolerance, "row \(row): \(fast[row]) vs \(best)")
         }
+    }
+
+    /// The nearest squared distance of each query row, in Double.
+    static func naiveNearest(_ queries: [Float], _ bank: [Float], dimensions: Int) -> [Double] {
+        let bankCount = bank.count / dimensions
+        return (0..<(queries.count / dimensions)).map { row in
+            var best = Double.infinity
+            for column in 0..<bankCount {
+                var sum = 0.0
+                for k in 0..<dimensions {
+                    let d = Double(queries[row * dimensions + k]) - Double(bank[column * dimensions + k])
+                    sum += d * d
+                }
+                best = Swift.min(best, sum)
+            }
+            return best
+        }
+    }
+
+    @Test(arguments: [(queries: 300, bank: 3000, dimensions: 152, clusters: 20), (queries: 130, bank: 2500, dimensions: 100, clusters: 0),
+                      (queries: 70, bank: 40, dimensions: 152, clusters: 3)])
+    func boundedSearchMatchesTheNaiveLoop(_ shape: (queries: Int, bank: Int, dimensions: Int, clusters: Int)) {
+        // Clustered data (tight bounds, few full distances), isotropic noise (loose bounds,
+        // many), and a bank too small for bounds (the brute-force fallback).
+        let all = Self.points(count: shape.queries + shape.bank, dimensions: shape.dimensions, clusters: shape.clusters, seed: 21)
+        let split = shape.queries * shape.dimensions
+        let queries = Array(all[0 ..< split])
+        let bank = Array(all[split ..< all.count])
+        let index = NearestNeighbourIndex(bank: Tensor(bank, shape: [shape.bank, shape.dimensions]))
+        #expect(index.components == (shape.bank >= 4 * 48 ? 48 : 0))
+        let fast = index.nearestSquaredDistances(queries: Tensor(queries, shape: [shape.queries, shape.dimensions]))
+        let reference = Self.naiveNearest(queries, bank, dimensions: shape.dimensions)
+        for row in 0..<shape.queries {
+            // Direct Float32 differences: relative 1e-5 (the GEMM fallback: 1e-4 of the norms).
+            let tolerance = 1e-5 * reference[row] + 1e-4 * Double(2 * shape.dimensions)
+            #expect(abs(Double(fast[row]) - reference[row]) <= tolerance, "row \(row): \(fast[row]) vs \(reference[row])")
+        }
+    }
+
+    @Test func boundedSearchFindsBankRowsAtDistanceZero() {
+        var generator = SeededGenerator(seed: 6)
+        let bank = Tensor.normal([500, 120], using: &generator)
+        let index = NearestNeighbourIndex(bank: bank)
+        #expect(index.components == 48)
+        #expect(index.nearestSquaredDistances(queries: bank).allSatisfy { $0 == 0 })
     }
 
     @Test func aQueryInTheBankIsAtDistanceZero() {

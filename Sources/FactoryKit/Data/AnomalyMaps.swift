@@ -52,20 +52,35 @@ public struct AnomalyMap: Sendable, Equatable {
             if position < 0 { position += period }
             return position < count ? position : period - 1 - position
         }
+        // Rows: each row reflected into a padded copy once, then taps read it contiguously.
+        // Columns: whole rows at a time (vectorised). The same products summed in the same
+        // order as the tap-by-tap definition.
+        let taps = kernel.count
         var rows = [Float](repeating: 0, count: values.count)
+        var padded = [Float](repeating: 0, count: width + 2 * radius)
         for y in 0..<height {
-            for x in 0..<width {
-                var sum: Float = 0
-                for (tap, weight) in kernel.enumerated() { sum += weight * values[y * width + reflect(x + tap - radius, width)] }
-                rows[y * width + x] = sum
+            for position in 0..<(width + 2 * radius) { padded[position] = values[y * width + reflect(position - radius, width)] }
+            padded.withUnsafeBufferPointer { line in
+                kernel.withUnsafeBufferPointer { weights in
+                    for x in 0..<width {
+                        var sum: Float = 0
+                        for tap in 0..<taps { sum += weights[tap] * line[x + tap] }
+                        rows[y * width + x] = sum
+                    }
+                }
             }
         }
         var result = [Float](repeating: 0, count: values.count)
-        for y in 0..<height {
-            for x in 0..<width {
-                var sum: Float = 0
-                for (tap, weight) in kernel.enumerated() { sum += weight * rows[reflect(y + tap - radius, height) * width + x] }
-                result[y * width + x] = sum
+        result.withUnsafeMutableBufferPointer { output in
+            rows.withUnsafeBufferPointer { input in
+                for y in 0..<height {
+                    let target = output.baseAddress! + y * width
+                    for tap in 0..<taps {
+                        let source = input.baseAddress! + reflect(y + tap - radius, height) * width
+                        let weight = kernel[tap]
+                        for x in 0..<width { target[x] += weight * source[x] }
+                    }
+                }
             }
         }
         return AnomalyMap(height: height, width: width, values: result)
