@@ -4,8 +4,11 @@
 // sub-matrix. The B·H pairs are split across threads, each calling single-threaded BLAS on
 // its own pairs (small 128×128×32 products are faster that way than one multi-threaded
 // call at a time), and the softmax runs on each score block while it is still in cache.
-// Saved for backward: the probabilities [B, H, T, T] and, with dropout, the mask.
-// Not here: causal masks, cross-attention with different lengths, the Q/K/V projections.
+// Q, K and V come as three [B, T, C] tensors or packed side by side in one [B, T, 3C] (the
+// output of one fused projection), read in place either way. Saved for backward: the
+// probabilities [B, H, T, T] and, with dropout, the mask; when no gradient is recorded the
+// probabilities are not kept (each thread reuses one [T, T] block). The row softmax has its
+// exponential written out in the loop. Not here: causal masks, cross-attention with different lengths, the Q/K/V projections.
 
 import Foundation
 
@@ -41,29 +44,91 @@ extension Tensor {
             precondition(keyMask.shape == [B, T], "multiHeadAttention: key mask \(keyMask.shape) is not [B, T] = [\(B), \(T)]")
         }
         let D = C / headCount
-        let layout = AttentionKernels.Layout(batch: B, heads: headCount, tokens: T, headSize: D,
+        let layout = AttentionKernels.Layout(batch: B, heads: headCount, tokens: T, headSize: D, inputStride: C,
                                              scale: scale ?? 1 / Float(D).squareRoot())
         let (q, k, v) = withoutGradients { (query.contiguous(), key.contiguous(), value.contiguous()) }
-        let mask = keyMask.map { mask in withoutGradients { mask.contiguous().scalars } }
-        let probabilities = Tensor.uninitialized([B, headCount, T, T])
-        let dropoutMask = dropoutProbability > 0
-            ? Tensor.dropoutMask([B, headCount, T, T], probability: dropoutProbability, generator: &generator) : nil
-        let output = Tensor.uninitialized([B, T, C])
-        AttentionKernels.forward(
-            query: q.elementPointer, key: k.elementPointer, value: v.elementPointer, keyMask: mask,
-            dropoutMask: dropoutMask?.elementPointer, probabilities: probabilities.storage.pointer,
-            output: output.storage.pointer, layout)
-
+        let needsBackward = Tensor.needsGradient([query, key, value])
+        let (output, backward) = attend(
+            q.elementPointer, k.elementPointer, v.elementPointer, inputs: [q, k, v], keyMask: keyMask,
+            dropoutProbability: dropoutProbability, generator: &generator, needsBackward: needsBackward, layout)
         return output.recordGradient("multiHeadAttention", inputs: [query, key, value]) { gradient in
-            let g = gradient.contiguous()
             let gradients = (Tensor.uninitialized([B, T, C]), Tensor.uninitialized([B, T, C]), Tensor.uninitialized([B, T, C]))
-            AttentionKernels.backward(
-                query: q.elementPointer, key: k.elementPointer, value: v.elementPointer,
-                probabilities: probabilities.elementPointer, dropoutMask: dropoutMask?.elementPointer,
-                outputGradient: g.elementPointer, queryGradient: gradients.0.storage.pointer,
-                keyGradient: gradients.1.storage.pointer, valueGradient: gradients.2.storage.pointer, layout)
+            backward!(gradient, gradients.0.storage.pointer, gradients.1.storage.pointer, gradients.2.storage.pointer)
             return [gradients.0, gradients.1, gradients.2]
         }
+    }
+
+    /// Multi-head self-attention over queries, keys and values packed side by side in the
+    /// last axis of one tensor: `[B, T, 3·H·D]` holding Q in columns `0 ..< C`, K in
+    /// `C ..< 2C` and V in `2C ..< 3C` (C = H·D), the output of one fused projection.
+    ///
+    /// Equal to ``multiHeadAttention(query:key:value:headCount:keyMask:scale:dropoutProbability:generator:)``
+    /// on the three slices, without copying them apart; the gradient is one `[B, T, 3C]` tensor.
+    /// - Returns: `[B, T, C]`, heads concatenated.
+    public static func multiHeadAttention(
+        packedQueryKeyValue packed: Tensor, headCount: Int, keyMask: Tensor? = nil, scale: Float? = nil,
+        dropoutProbability: Float = 0, generator: inout SeededGenerator
+    ) -> Tensor {
+        precondition(packed.rank == 3 && packed.shape[2] % 3 == 0,
+                     "multiHeadAttention: packed query/key/value \(packed.shape) is not [B, T, 3*H*D]")
+        let B = packed.shape[0], T = packed.shape[1], C = packed.shape[2] / 3
+        precondition(headCount > 0 && C % headCount == 0,
+                     "multiHeadAttention: headCount \(headCount) does not divide the hidden size \(C)")
+        precondition(dropoutProbability >= 0 && dropoutProbability < 1,
+                     "multiHeadAttention: dropout probability \(dropoutProbability) is outside [0, 1)")
+        if let keyMask {
+            precondition(keyMask.shape == [B, T], "multiHeadAttention: key mask \(keyMask.shape) is not [B, T] = [\(B), \(T)]")
+        }
+        let D = C / headCount
+        let layout = AttentionKernels.Layout(batch: B, heads: headCount, tokens: T, headSize: D, inputStride: 3 * C,
+                                             scale: scale ?? 1 / Float(D).squareRoot())
+        let source = withoutGradients { packed.contiguous() }
+        let base = source.elementPointer
+        let (output, backward) = attend(
+            base, base + C, base + 2 * C, inputs: [source], keyMask: keyMask,
+            dropoutProbability: dropoutProbability, generator: &generator,
+            needsBackward: Tensor.needsGradient([packed]), layout)
+        return output.recordGradient("multiHeadAttention", inputs: [packed]) { gradient in
+            let packedGradient = Tensor.uninitialized([B, T, 3 * C])
+            let target = packedGradient.storage.pointer
+            backward!(gradient, target, target + C, target + 2 * C)
+            return [packedGradient]
+        }
+    }
+
+    /// The shared forward of both attention entry points: runs the kernels and returns the
+    /// output and, when `needsBackward`, the function that writes the three input
+    /// gradients (rows `layout.inputStride` apart) for an output gradient. Without it, the
+    /// probabilities are not kept: each thread reuses one `[T, T]` block.
+    private static func attend(
+        _ query: UnsafePointer<Float>, _ key: UnsafePointer<Float>, _ value: UnsafePointer<Float>, inputs: [Tensor],
+        keyMask: Tensor?, dropoutProbability: Float, generator: inout SeededGenerator, needsBackward: Bool,
+        _ layout: AttentionKernels.Layout
+    ) -> (Tensor, ((Tensor, UnsafeMutablePointer<Float>, UnsafeMutablePointer<Float>, UnsafeMutablePointer<Float>) -> Void)?) {
+        let B = layout.batch, H = layout.heads, T = layout.tokens
+        let mask = keyMask.map { mask in withoutGradients { mask.contiguous().scalars } }
+        let probabilities = needsBackward ? Tensor.uninitialized([B, H, T, T]) : nil
+        let dropoutMask = dropoutProbability > 0
+            ? Tensor.dropoutMask([B, H, T, T], probability: dropoutProbability, generator: &generator) : nil
+        let output = Tensor.uninitialized([B, T, layout.hidden])
+        AttentionKernels.forward(
+            query: query, key: key, value: value, keyMask: mask,
+            dropoutMask: dropoutMask?.elementPointer, probabilities: probabilities?.storage.pointer,
+            output: output.storage.pointer, layout)
+        guard needsBackward, let probabilities else { return (output, nil) }
+        let pointers = UncheckedSendable((query, key, value))
+        return (output, { gradient, queryGradient, keyGradient, valueGradient in
+            // `inputs` keeps the storage behind the pointers alive as long as this closure.
+            withExtendedLifetime(inputs) {
+                let g = gradient.contiguous()
+                let (query, key, value) = pointers.value
+                AttentionKernels.backward(
+                    query: query, key: key, value: value,
+                    probabilities: probabilities.elementPointer, dropoutMask: dropoutMask?.elementPointer,
+                    outputGradient: g.elementPointer, queryGradient: queryGradient,
+                    keyGradient: keyGradient, valueGradient: valueGradient, layout)
+            }
+        })
     }
 
     /// The first element of a contiguous tensor.
@@ -73,40 +138,51 @@ extension Tensor {
 /// The per-(sequence, head) kernels of ``Tensor/multiHeadAttention(query:key:value:headCount:keyMask:scale:dropoutProbability:generator:)``.
 enum AttentionKernels {
     struct Layout {
-        let batch: Int, heads: Int, tokens: Int, headSize: Int, scale: Float
+        let batch: Int, heads: Int, tokens: Int, headSize: Int
+        /// Distance between rows of the queries, keys, values and their gradients: C when
+        /// they are separate `[B, T, C]` tensors, 3C when packed side by side.
+        let inputStride: Int
+        let scale: Float
         var hidden: Int { heads * headSize }
-        /// Offset of head `h` of sequence `b` in a `[B, T, C]` tensor.
+        /// Offset of head `h` of sequence `b` in a `[B, T, C]` tensor (the output and its gradient).
         func headOffset(_ pair: Int) -> Int { (pair / heads) * tokens * hidden + (pair % heads) * headSize }
+        /// Offset of head `h` of sequence `b` in the queries, keys or values (rows `inputStride` apart).
+        func inputHeadOffset(_ pair: Int) -> Int { (pair / heads) * tokens * inputStride + (pair % heads) * headSize }
         /// Offset of the `[T, T]` block of pair `pair` in `[B, H, T, T]`.
         func blockOffset(_ pair: Int) -> Int { pair * tokens * tokens }
     }
 
+    /// `probabilities` receives every `[T, T]` block for the backward pass; `nil` (inference)
+    /// keeps one block per thread instead, which stays in cache.
     static func forward(
         query: UnsafePointer<Float>, key: UnsafePointer<Float>, value: UnsafePointer<Float>, keyMask: [Float]?,
-        dropoutMask: UnsafePointer<Float>?, probabilities: UnsafeMutablePointer<Float>, output: UnsafeMutablePointer<Float>,
+        dropoutMask: UnsafePointer<Float>?, probabilities: UnsafeMutablePointer<Float>?, output: UnsafeMutablePointer<Float>,
         _ layout: Layout
     ) {
-        let T = layout.tokens, D = layout.headSize, C = layout.hidden
+        let T = layout.tokens, D = layout.headSize, C = layout.hidden, S = layout.inputStride
         let shared = UncheckedSendable((query, key, value, dropoutMask, probabilities, output))
         Parallel.forEachRangeWithSingleThreadedBLAS(layout.batch * layout.heads, costPerItem: T * T * D) { range in
             let (query, key, value, dropoutMask, probabilities, output) = shared.value
-            withUnsafeTemporaryAllocation(of: Float.self, capacity: dropoutMask == nil ? 0 : T * T) { dropped in
+            let scratchCount = (dropoutMask == nil ? 0 : T * T) + (probabilities == nil ? T * T : 0)
+            withUnsafeTemporaryAllocation(of: Float.self, capacity: scratchCount) { scratch in
                 for pair in range {
-                    let head = layout.headOffset(pair), block = probabilities + layout.blockOffset(pair)
+                    let input = layout.inputHeadOffset(pair), head = layout.headOffset(pair)
+                    let block = probabilities.map { $0 + layout.blockOffset(pair) } ?? scratch.baseAddress!
                     BLAS.gemm(rows: T, columns: T, depth: D, alpha: layout.scale,
-                              MatrixOperand(pointer: query + head, leadingDimension: C, transposed: false),
-                              MatrixOperand(pointer: key + head, leadingDimension: C, transposed: true),
+                              MatrixOperand(pointer: query + input, leadingDimension: S, transposed: false),
+                              MatrixOperand(pointer: key + input, leadingDimension: S, transposed: true),
                               block, leadingDimension: T)
                     softmaxRows(block, tokens: T, keyMask: keyMask.map { ($0, (pair / layout.heads) * T) })
                     var weights = UnsafePointer(block)
                     if let dropoutMask {
-                        let mask = dropoutMask + layout.blockOffset(pair), target = dropped.baseAddress!
+                        let mask = dropoutMask + layout.blockOffset(pair)
+                        let target = scratch.baseAddress! + (probabilities == nil ? T * T : 0)
                         multiply(UnsafePointer(block), mask, into: target, count: T * T)
                         weights = UnsafePointer(target)
                     }
                     BLAS.gemm(rows: T, columns: D, depth: T,
                               MatrixOperand(pointer: weights, leadingDimension: T, transposed: false),
-                              MatrixOperand(pointer: value + head, leadingDimension: C, transposed: false),
+                              MatrixOperand(pointer: value + input, leadingDimension: S, transposed: false),
                               output + head, leadingDimension: C)
                 }
             }
@@ -119,14 +195,14 @@ enum AttentionKernels {
         queryGradient: UnsafeMutablePointer<Float>, keyGradient: UnsafeMutablePointer<Float>,
         valueGradient: UnsafeMutablePointer<Float>, _ layout: Layout
     ) {
-        let T = layout.tokens, D = layout.headSize, C = layout.hidden
+        let T = layout.tokens, D = layout.headSize, C = layout.hidden, S = layout.inputStride
         let shared = UncheckedSendable((query, key, value, probabilities, dropoutMask, outputGradient, queryGradient, keyGradient, valueGradient))
         Parallel.forEachRangeWithSingleThreadedBLAS(layout.batch * layout.heads, costPerItem: T * T * D * 2) { range in
             let (query, key, value, probabilities, dropoutMask, g, dQ, dK, dV) = shared.value
             withUnsafeTemporaryAllocation(of: Float.self, capacity: 2 * T * T) { scratch in
                 let scores = scratch.baseAddress!, dropped = scores + T * T
                 for pair in range {
-                    let head = layout.headOffset(pair), block = probabilities + layout.blockOffset(pair)
+                    let input = layout.inputHeadOffset(pair), head = layout.headOffset(pair), block = probabilities + layout.blockOffset(pair)
                     var weights = block
                     if let dropoutMask {
                         multiply(block, dropoutMask + layout.blockOffset(pair), into: dropped, count: T * T)
@@ -136,11 +212,11 @@ enum AttentionKernels {
                     BLAS.gemm(rows: T, columns: D, depth: T,
                               MatrixOperand(pointer: weights, leadingDimension: T, transposed: true),
                               MatrixOperand(pointer: g + head, leadingDimension: C, transposed: false),
-                              dV + head, leadingDimension: C)
+                              dV + input, leadingDimension: S)
                     // d(dropout(P)) = g Vᵀ, then through the dropout mask and the softmax.
                     BLAS.gemm(rows: T, columns: T, depth: D,
                               MatrixOperand(pointer: g + head, leadingDimension: C, transposed: false),
-                              MatrixOperand(pointer: value + head, leadingDimension: C, transposed: true),
+                              MatrixOperand(pointer: value + input, leadingDimension: S, transposed: true),
                               scores, leadingDimension: T)
                     if let dropoutMask { multiply(UnsafePointer(scores), dropoutMask + layout.blockOffset(pair), into: scores, count: T * T) }
                     for row in 0..<T {
@@ -149,12 +225,12 @@ enum AttentionKernels {
                     // dQ = scale · dS K,  dK = scale · dSᵀ Q
                     BLAS.gemm(rows: T, columns: D, depth: T, alpha: layout.scale,
                               MatrixOperand(pointer: scores, leadingDimension: T, transposed: false),
-                              MatrixOperand(pointer: key + head, leadingDimension: C, transposed: false),
-                              dQ + head, leadingDimension: C)
+                              MatrixOperand(pointer: key + input, leadingDimension: S, transposed: false),
+                              dQ + input, leadingDimension: S)
                     BLAS.gemm(rows: T, columns: D, depth: T, alpha: layout.scale,
                               MatrixOperand(pointer: scores, leadingDimension: T, transposed: true),
-                              MatrixOperand(pointer: query + head, leadingDimension: C, transposed: false),
-                              dK + head, leadingDimension: C)
+                              MatrixOperand(pointer: query + input, leadingDimension: S, transposed: false),
+                              dK + input, leadingDimension: S)
                 }
             }
         }
@@ -164,7 +240,7 @@ enum AttentionKernels {
     /// sequence with no unmasked key attends uniformly.
     static func softmaxRows(_ block: UnsafeMutablePointer<Float>, tokens T: Int, keyMask: (values: [Float], start: Int)?) {
         guard let (mask, start) = keyMask, mask[start ..< start + T].contains(0) else {
-            for row in 0..<T { SoftmaxKernels.forwardRow(block + row * T, block + row * T, T, logarithm: false) }
+            for row in 0..<T { softmaxRow(block + row * T, T) }
             return
         }
         if !mask[start ..< start + T].contains(where: { $0 != 0 }) {
@@ -174,8 +250,71 @@ enum AttentionKernels {
         for row in 0..<T {
             let scores = block + row * T
             for column in 0..<T where mask[start + column] == 0 { scores[column] = -.infinity }
-            SoftmaxKernels.forwardRow(scores, scores, T, logarithm: false)
+            softmaxRow(scores, T)
         }
+    }
+
+    /// Softmax of one row of scores in place, with at least one finite entry; -infinity
+    /// gives exactly 0. As `SoftmaxKernels.forwardRow`, with the exponential (VectorMath.exp's
+    /// Cephes polynomial in the same order, flushed to 0 below -87.3) written out in the
+    /// loop: called on every row of every attention block, it must not cost a call per
+    /// eight scores.
+    static func softmaxRow(_ row: UnsafeMutablePointer<Float>, _ count: Int) {
+        var vectorMaximum = Float8(repeating: -.infinity)
+        var index = 0
+        while index + 8 <= count {
+            vectorMaximum = FactoryTensor.maximum(vectorMaximum, load(row + index))
+            index += 8
+        }
+        var rowMaximum = vectorMaximum.max()
+        while index < count { rowMaximum = Swift.max(rowMaximum, row[index]); index += 1 }
+
+        let whole = count / 8 * 8
+        var vectorSum = exponentials(row, count: whole, shift: rowMaximum)
+        if whole < count {
+            // The last few scores through one vector padded with -infinity (weight 0).
+            var tail = [Float](repeating: -.infinity, count: 8)
+            for lane in 0..<(count - whole) { tail[lane] = row[whole + lane] }
+            vectorSum += tail.withUnsafeMutableBufferPointer { exponentials($0.baseAddress!, count: 8, shift: rowMaximum) }
+            for lane in 0..<(count - whole) { row[whole + lane] = tail[lane] }
+        }
+        let vectorScale = Float8(repeating: 1 / vectorSum.sum())
+        index = 0
+        while index + 8 <= count { store(load(row + index) * vectorScale, row + index); index += 8 }
+        while index < count { row[index] *= vectorScale[0]; index += 1 }
+    }
+
+    /// `row[i] = e^(row[i] - shift)` over `count` floats (a multiple of 8), returning the
+    /// lanewise sums. Plain vector multiplies and adds only, so every step is one ymm instruction.
+    private static func exponentials(_ row: UnsafeMutablePointer<Float>, count: Int, shift: Float) -> Float8 {
+        let vectorShift = Float8(repeating: shift), low = Float8(repeating: -87.3)
+        let shifter = Float8(repeating: 12_582_912.0)
+        var vectorSum = Float8()
+        var index = 0
+        while index < count {
+            let x = load(row + index) - vectorShift
+            // e^x for x <= 0: x = n ln 2 + r, e^x = 2^n · (1 + r + r² P(r)); n = round(x log2 e)
+            // with the 1.5 · 2^23 trick, whose low bits hold n.
+            let clamped = x.replacing(with: low, where: x .< low)
+            let rounded = clamped * Float8(repeating: 1.442_695_040_888_963_4) + shifter
+            let n = rounded - shifter
+            var r = clamped - n * Float8(repeating: 0.693_359_375)
+            r = r - n * Float8(repeating: -2.121_944_400_546_905_8e-4)
+            var p = Float8(repeating: 1.987_569_150_0e-4)
+            p = p * r + Float8(repeating: 1.398_199_950_7e-3)
+            p = p * r + Float8(repeating: 8.333_451_907_3e-3)
+            p = p * r + Float8(repeating: 4.166_579_589_4e-2)
+            p = p * r + Float8(repeating: 1.666_666_545_9e-1)
+            p = p * r + Float8(repeating: 5.000_000_120_1e-1)
+            p = p * (r * r) + r + Float8(repeating: 1)
+            let bits = unsafeBitCast(rounded, to: SIMD8<Int32>.self) &- SIMD8<Int32>(repeating: 0x4B40_0000)
+            let scale = unsafeBitCast((bits &+ SIMD8<Int32>(repeating: 127)) &<< SIMD8<Int32>(repeating: 23), to: Float8.self)
+            let e = (p * scale).replacing(with: 0, where: x .< low)
+            vectorSum += e
+            store(e, row + index)
+            index += 8
+        }
+        return vectorSum
     }
 
     /// `target[i] = a[i] * b[i]`.
