@@ -1,7 +1,9 @@
-// The affine map of a fully connected layer, y = x Wᵀ + b, as one recorded operation: the
-// output rows are filled with the bias and the product is accumulated onto them by BLAS
-// (beta = 1), so the bias costs no extra pass over the output and the tape holds one node
-// instead of a product and a broadcast add. Gradients: dx = g W, dW = gᵀ x, db = Σ_rows g.
+// The affine map of a fully connected layer, y = x Wᵀ + b (+ r), as one recorded operation:
+// the output rows are filled with the bias (plus, when given, a residual added to the
+// result) and the product is accumulated onto them by BLAS (beta = 1), so neither costs an
+// extra pass over the output and the tape holds one node instead of a product and adds.
+// With many rows and several threads, the rows are split across threads (single-threaded
+// BLAS in each). Gradients: dx = g W, dW = gᵀ x, db = Σ_rows g, dr = g.
 // Not here: the `Linear` module (parameters, initialisation, checkpoint keys), activations.
 
 extension Tensor {
@@ -10,8 +12,10 @@ extension Tensor {
     ///   - input: `[..., inFeatures]`.
     ///   - weight: `[outFeatures, inFeatures]` (PyTorch's layout).
     ///   - bias: `[outFeatures]`, or `nil`.
+    ///   - residual: a tensor of the output's shape added to the result (a transformer's
+    ///     residual connection, `x Wᵀ + b + residual`), or `nil`.
     /// - Returns: `[..., outFeatures]`.
-    public static func linear(_ input: Tensor, weight: Tensor, bias: Tensor?) -> Tensor {
+    public static func linear(_ input: Tensor, weight: Tensor, bias: Tensor?, adding residual: Tensor? = nil) -> Tensor {
         precondition(weight.rank == 2, "linear: weight \(weight.shape) is not [out, in]")
         let inFeatures = weight.shape[1], outFeatures = weight.shape[0]
         precondition(input.rank >= 1 && input.shape[input.rank - 1] == inFeatures,
@@ -19,26 +23,59 @@ extension Tensor {
         if let bias { precondition(bias.shape == [outFeatures], "linear: bias \(bias.shape) is not [\(outFeatures)]") }
         let outputShape = Array(input.shape.dropLast()) + [outFeatures]
         let rows = input.count / Swift.max(inFeatures, 1)
-        let (rowsView, biasValues) = withoutGradients { (input.contiguous().reshaped([rows, inFeatures]), bias?.contiguous()) }
+        if let residual {
+            precondition(residual.shape == outputShape, "linear: residual \(residual.shape) is not the output's shape \(outputShape)")
+        }
+        let (rowsView, biasValues, residualValues) = withoutGradients {
+            (input.contiguous().reshaped([rows, inFeatures]), bias?.contiguous(), residual?.contiguous())
+        }
         let output = Tensor.uninitialized(outputShape)
+        let accumulates = biasValues != nil || residualValues != nil
         if rows > 0 && outFeatures > 0 {
-            if let biasValues {
-                let pointers = UncheckedSendable((UnsafePointer(biasValues.storage.pointer + biasValues.offset), output.storage.pointer))
-                Parallel.forEachRange(rows, costPerItem: outFeatures) { range in
-                    let (bias, target) = pointers.value
-                    for row in range { (target + row * outFeatures).update(from: bias, count: outFeatures) }
+            let weightLayout = Tensor.matrixLayout(weight)
+            let pointers = UncheckedSendable((
+                biasValues.map { UnsafePointer($0.storage.pointer + $0.offset) },
+                residualValues.map { UnsafePointer($0.storage.pointer + $0.offset) }, output.storage.pointer,
+                UnsafePointer(rowsView.storage.pointer + rowsView.offset),
+                UnsafePointer(weightLayout.tensor.storage.pointer + weightLayout.tensor.offset)))
+            // Rows [range] filled with bias (+ residual), for the product to accumulate onto.
+            let fill = { (range: Range<Int>) in
+                let (bias, residual, target, _, _) = pointers.value
+                for row in range {
+                    let out = target + row * outFeatures
+                    switch (bias, residual) {
+                    case let (bias?, residual?): addRows(bias, residual + row * outFeatures, into: out, count: outFeatures)
+                    case let (bias?, nil): out.update(from: bias, count: outFeatures)
+                    case let (nil, residual?): out.update(from: residual + row * outFeatures, count: outFeatures)
+                    case (nil, nil): break
+                    }
                 }
             }
-            let weightLayout = Tensor.matrixLayout(weight)
-            BLAS.gemm(
-                rows: rows, columns: outFeatures, depth: inFeatures,
-                MatrixOperand(pointer: rowsView.storage.pointer + rowsView.offset, leadingDimension: inFeatures, transposed: false),
-                // Wᵀ: the stored [out, in] matrix read transposed (or, for a transposed view, directly).
-                MatrixOperand(pointer: weightLayout.tensor.storage.pointer + weightLayout.tensor.offset,
-                              leadingDimension: weightLayout.leadingDimension, transposed: !weightLayout.transposed),
-                beta: biasValues == nil ? 0 : 1, output.storage.pointer, leadingDimension: outFeatures)
+            // Output rows [range] = the product's rows (+ what they hold with bias or residual).
+            let multiply = { (range: Range<Int>) in
+                let (_, _, target, source, weightPointer) = pointers.value
+                BLAS.gemm(
+                    rows: range.count, columns: outFeatures, depth: inFeatures,
+                    MatrixOperand(pointer: source + range.lowerBound * inFeatures, leadingDimension: inFeatures, transposed: false),
+                    // Wᵀ: the stored [out, in] matrix read transposed (or, for a transposed view, directly).
+                    MatrixOperand(pointer: weightPointer, leadingDimension: weightLayout.leadingDimension, transposed: !weightLayout.transposed),
+                    beta: accumulates ? 1 : 0, target + range.lowerBound * outFeatures, leadingDimension: outFeatures)
+            }
+            // Many rows on several threads: each thread fills and multiplies its own rows with
+            // single-threaded BLAS (its fill is still in cache for the product, and no thread
+            // waits on another mid-product); the weight is packed once per thread.
+            let threads = Parallel.threadCount
+            if threads > 1 && rows >= 256 * threads {
+                Parallel.forEachRangeWithSingleThreadedBLAS(rows, costPerItem: outFeatures * inFeatures) { range in
+                    if accumulates { fill(range) }
+                    multiply(range)
+                }
+            } else {
+                if accumulates { Parallel.forEachRange(rows, costPerItem: outFeatures) { range in fill(range) } }
+                multiply(0..<rows)
+            }
         }
-        let inputs = [input, weight] + (bias.map { [$0] } ?? [])
+        let inputs = [input, weight] + (bias.map { [$0] } ?? []) + (residual.map { [$0] } ?? [])
         return output.recordGradient("linear", inputs: inputs) { gradient in
             let g = gradient.contiguous().reshaped([rows, outFeatures])
             var results: [Tensor?] = [
@@ -46,7 +83,19 @@ extension Tensor {
                 weight.requiresGradient ? g.transposed().matmul(rowsView) : nil,
             ]
             if let bias { results.append(bias.requiresGradient ? g.sum(axes: [0]) : nil) }
+            if let residual { results.append(residual.requiresGradient ? gradient : nil) }
             return results
         }
     }
+}
+
+/// `target[i] = a[i] + b[i]`, vectorised.
+@inline(__always)
+private func addRows(_ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>, into target: UnsafeMutablePointer<Float>, count: Int) {
+    var index = 0
+    while index + 8 <= count {
+        store(load(a + index) + load(b + index), target + index)
+        index += 8
+    }
+    while index < count { target[index] = a[index] + b[index]; index += 1 }
 }

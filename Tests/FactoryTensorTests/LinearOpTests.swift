@@ -1,6 +1,8 @@
 // Tensor.linear (bias fused into the product): equal to matmul + add, and its gradients for
 // input, weight and bias match finite differences, with and without a bias, for a rank-3
-// input and for a weight given as a transposed view.
+// input and for a weight given as a transposed view; with a residual added, equal to
+// linear + residual with the residual's gradient; `linearGELU` equal to linear then gelu,
+// with and without gradients recorded.
 
 import FactoryTensor
 import Testing
@@ -25,5 +27,36 @@ import TestSupport
         let report = GradientCheck.run(inputs) { x in Tensor.linear(x[0], weight: x[1], bias: withBias ? x[2] : nil) }
         // Tolerance: float32 central differences, step 1e-2, on a linear function.
         #expect(report.relativeError < 1e-3, "\(report)")
+    }
+
+    @Test(arguments: [true, false])
+    func residualIsAddedWithItsGradient(withBias: Bool) {
+        let x = TestData.uniform([2, 3, 5], seed: 7), w = TestData.uniform([4, 5], seed: 8), b = TestData.uniform([4], seed: 9)
+        let r = TestData.uniform([2, 3, 4], seed: 10)
+        let bias = withBias ? b : nil
+        let fused = Tensor.linear(x, weight: w, bias: bias, adding: r).scalars
+        let composed = (Tensor.linear(x, weight: w, bias: bias) + r).scalars
+        // Tolerance: one float32 add in another order.
+        #expect(TestData.maximumDifference(fused, composed) <= 1e-6)
+        var inputs = [x, w, r]
+        if withBias { inputs.append(b) }
+        let report = GradientCheck.run(inputs) { t in
+            Tensor.linear(t[0], weight: t[1], bias: withBias ? t[3] : nil, adding: t[2])
+        }
+        // Tolerance: float32 central differences, step 1e-2, on a linear function.
+        #expect(report.relativeError < 1e-3, "\(report)")
+    }
+
+    @Test func linearGELUEqualsLinearThenGELU() {
+        // 40 000 outputs: the in-place GELU runs threaded.
+        let x = TestData.uniform([100, 3, 16], seed: 11), w = TestData.uniform([128, 16], seed: 12), b = TestData.uniform([128], seed: 13)
+        let reference = Tensor.linear(x, weight: w, bias: b).gelu().scalars
+        let inference = withoutGradients { Tensor.linearGELU(x, weight: w, bias: b) }
+        #expect(inference.scalars == reference, "the same kernels, in place")
+        let report = GradientCheck.run([TestData.uniform([2, 3, 5], seed: 14), TestData.uniform([4, 5], seed: 15), TestData.uniform([4], seed: 16)]) { t in
+            Tensor.linearGELU(t[0], weight: t[1], bias: t[2])
+        }
+        // Tolerance as GELU's own: float32 central differences, step 1e-2, on a smooth function.
+        #expect(report.relativeError < 1e-2, "\(report)")
     }
 }
