@@ -1,6 +1,7 @@
 // MultiHeadSelfAttention: scaled dot-product self-attention with BERT's layout (separate
 // `query`, `key` and `value` Linear layers, heads split from the hidden axis) and padding
-// masks. Dimension letters: B batch, T tokens, C hidden (= H * D), H heads, D head size.
+// masks. The three projections run as one product on their stacked weights (keys unchanged).
+// Dimension letters: B batch, T tokens, C hidden (= H * D), H heads, D head size.
 // This is BERT's `attention.self`: the output projection and its residual LayerNorm
 // (`attention.output.dense`, `attention.output.LayerNorm`) belong to the model, not here.
 // Not here: causal masks, cross-attention, rotary or relative position encodings, KV caches.
@@ -75,8 +76,29 @@ public final class MultiHeadSelfAttention: Module {
             precondition(attentionMask.shape == [B, T],
                          "MultiHeadSelfAttention: attention mask \(attentionMask.shape) is not [B, T] = [\(B), \(T)] for hidden states \(hiddenStates.shape)")
         }
+        let dropoutProbability = isTraining ? dropout.probability : 0
+        if let (weight, bias) = stackedProjection() {
+            // One [B·T, C] x [C, 3C] product instead of three [C, C] ones: the input is read
+            // and packed once, and the attention reads Q, K and V in place from its output.
+            return Tensor.multiHeadAttention(
+                packedQueryKeyValue: Tensor.linear(hiddenStates, weight: weight, bias: bias), headCount: headCount,
+                keyMask: attentionMask, dropoutProbability: dropoutProbability, generator: &dropout.generator)
+        }
         return Tensor.multiHeadAttention(
             query: query(hiddenStates), key: key(hiddenStates), value: value(hiddenStates), headCount: headCount,
-            keyMask: attentionMask, dropoutProbability: isTraining ? dropout.probability : 0, generator: &dropout.generator)
+            keyMask: attentionMask, dropoutProbability: dropoutProbability, generator: &dropout.generator)
+    }
+
+    /// The query, key and value weights stacked into one `[3C, C]` projection (and their
+    /// biases into `[3C]`), built at each call so it always reflects the current parameters
+    /// (a 3C·C copy, small next to the product); gradients flow back to the three layers
+    /// through the concatenation. `nil` when the layers cannot be fused: a LoRA adapter is
+    /// attached, or only some of them have a bias.
+    private func stackedProjection() -> (weight: Tensor, bias: Tensor?)? {
+        guard query.adapter == nil && key.adapter == nil && value.adapter == nil else { return nil }
+        let biases = [query.bias, key.bias, value.bias].compactMap { $0 }
+        guard biases.isEmpty || biases.count == 3 else { return nil }
+        return (Tensor.concatenate([query.weight, key.weight, value.weight], axis: 0),
+                biases.isEmpty ? nil : Tensor.concatenate(biases, axis: 0))
     }
 }

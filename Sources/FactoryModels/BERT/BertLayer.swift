@@ -31,7 +31,11 @@ public final class BertResidualOutput: Module {
 
     /// `LayerNorm(dropout(dense(input)) + residual)`.
     public func callAsFunction(_ input: Tensor, residual: Tensor) -> Tensor {
-        layerNorm(dropout(dense(input)) + residual)
+        if dense.adapter == nil && (!dropout.isTraining || dropout.probability == 0) {
+            // Dropout is the identity: the residual is added inside the product (one pass less).
+            return layerNorm(Tensor.linear(input, weight: dense.weight, bias: dense.bias, adding: residual))
+        }
+        return layerNorm(dropout(dense(input)) + residual)
     }
 }
 
@@ -70,6 +74,9 @@ public final class BertIntermediate: Module {
 
     /// `activation(dense(input))`.
     public func callAsFunction(_ input: Tensor) -> Tensor {
+        if activation == .gelu && dense.adapter == nil {
+            return Tensor.linearGELU(input, weight: dense.weight, bias: dense.bias)
+        }
         let projected = dense(input)
         switch activation {
         case .gelu: return projected.gelu()
