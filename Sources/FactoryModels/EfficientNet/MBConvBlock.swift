@@ -78,7 +78,26 @@ public final class MBConvBlock: Module {
 
     /// Runs the block on `input` `[N, C, H, W]`.
     /// - Returns: `[N, outputChannels, ceil(H / stride), ceil(W / stride)]`.
+    ///
+    /// When every batch norm uses its running statistics and no gradient is needed, the
+    /// norms are folded into the convolutions and the block runs as one fused op
+    /// (`Tensor.invertedBottleneckInference`): image by image, the expanded channels in
+    /// cache-sized slices, equal to the separate layers up to Float32 rounding.
     public func callAsFunction(_ input: Tensor) -> Tensor {
+        if !needsBatchStatisticsOrGradients(input) {
+            precondition(input.rank == 4 && input.shape[1] == inputChannels,
+                         "MBConvBlock: input shape \(input.shape) is not [N, \(inputChannels), H, W]")
+            let expand = expandConvolution.flatMap { convolution in
+                expandNorm.map { $0.folding(convolutionWeight: convolution.weight) }
+            }
+            let depthwise = depthwiseNorm.folding(convolutionWeight: depthwiseConvolution.weight)
+            let project = projectNorm.folding(convolutionWeight: projectConvolution.weight)
+            return input.invertedBottleneckInference(
+                expandWeight: expand?.weight, expandBias: expand?.bias,
+                depthwiseWeight: depthwise.weight, depthwiseBias: depthwise.bias, stride: Size2D(stride),
+                padding: depthwiseConvolution.padding(height: input.shape[2], width: input.shape[3]),
+                projectWeight: project.weight, projectBias: project.bias, activationRange: 0...6, addsInput: hasSkip)
+        }
         var x = input
         if let expandConvolution, let expandNorm {
             x = expandConvolution(x, normalizedBy: expandNorm, relu6: true)
@@ -86,5 +105,15 @@ public final class MBConvBlock: Module {
         x = depthwiseConvolution(x, normalizedBy: depthwiseNorm, relu6: true)
         x = projectConvolution(x, normalizedBy: projectNorm, relu6: false)
         return hasSkip ? x + input : x
+    }
+
+    /// Whether a forward pass must run layer by layer: some batch norm normalises with batch
+    /// statistics, or a gradient is recorded.
+    private func needsBatchStatisticsOrGradients(_ input: Tensor) -> Bool {
+        let norms = [expandNorm, depthwiseNorm, projectNorm].compactMap { $0 }
+        if norms.contains(where: \.usesBatchStatistics) { return true }
+        guard GradientMode.isEnabled else { return false }
+        if input.requiresGradient { return true }
+        return parameters().contains { $0.tensor.requiresGradient }
     }
 }
