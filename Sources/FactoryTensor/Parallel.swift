@@ -44,7 +44,7 @@ public enum Parallel {
         _ count: Int, costPerItem: Int = 1, _ body: (Range<Int>) -> Void
     ) {
         let threads = Swift.min(threadCount, count)
-        if threads <= 1 || count * costPerItem < elementThreshold {
+        if threads <= 1 || count * costPerItem < elementThreshold || runsNestedWorkSerially() {
             if count > 0 { body(0..<count) }
             return
         }
@@ -75,6 +75,42 @@ extension Parallel {
         openblas_set_num_threads(1)
         defer { openblas_set_num_threads(Int32(threadCount)) }
         forEachRange(count, costPerItem: costPerItem, body)
+    }
+}
+
+extension Parallel {
+    /// Set inside the ranges of ``forEachRangeRunningNestedWorkSerially(_:costPerItem:_:)``.
+    @TaskLocal static var nestedWorkRunsSerially = false
+
+    /// Whether this thread is inside a range of ``forEachRangeRunningNestedWorkSerially(_:costPerItem:_:)``,
+    /// where kernels run on the calling thread.
+    @usableFromInline
+    static func runsNestedWorkSerially() -> Bool { nestedWorkRunsSerially }
+
+    /// Like ``forEachRange(_:costPerItem:_:)``, for bodies that call whole threaded kernels
+    /// on independent items (e.g. one image each): while the ranges run on several threads,
+    /// every `forEachRange` inside them runs on its calling thread and OpenBLAS uses one
+    /// thread, so each thread works through its items with its own caches and no nested
+    /// thread pools. Without threads (one thread, or too little work) the body runs here and
+    /// the kernels inside thread as usual.
+    public static func forEachRangeRunningNestedWorkSerially(
+        _ count: Int, costPerItem: Int = 1, _ body: (Range<Int>) -> Void
+    ) {
+        let threads = Swift.min(threadCount, count)
+        if threads <= 1 || count * costPerItem < elementThreshold || runsNestedWorkSerially() {
+            if count > 0 { body(0..<count) }
+            return
+        }
+        openblas_set_num_threads(1)
+        defer { openblas_set_num_threads(Int32(threadCount)) }
+        withoutActuallyEscaping(body) { escapable in
+            let box = UncheckedSendable(escapable)
+            DispatchQueue.concurrentPerform(iterations: threads) { part in
+                let start = count * part / threads
+                let end = count * (part + 1) / threads
+                if start < end { $nestedWorkRunsSerially.withValue(true) { box.value(start..<end) } }
+            }
+        }
     }
 }
 

@@ -4,9 +4,10 @@
 // Run as three separate convolutions over the whole batch, the expanded tensor (the block's
 // largest, 6x its input) is written to memory by the expansion and read back by the
 // depthwise kernel, and the depthwise output likewise; both are memory-bound at the large
-// early planes. Here the block runs one image at a time and the expanded channels in
-// slices sized for L2: each slice is expanded into a scratch, filtered by the depthwise
-// kernel into a per-image buffer, and the projection reads that buffer while it is cached.
+// early planes. Here the block runs image by image (whole images per thread when they
+// split evenly) and the expanded channels in slices sized for L2: each slice is expanded
+// into a scratch, filtered by the depthwise kernel into a per-image buffer, and the
+// projection reads that buffer while it is cached.
 // Every element goes through the same kernels (ConvolutionKernels, DepthwiseConvolution-
 // Kernels) with the same summation order as the separate convolutions.
 // Records no gradients: inference only. Not here: training (batch statistics, gradients),
@@ -80,7 +81,8 @@ extension Tensor {
 }
 
 /// The driver of ``Tensor/invertedBottleneckInference(expandWeight:expandBias:depthwiseWeight:depthwiseBias:stride:padding:projectWeight:projectBias:activationRange:addsInput:)``:
-/// images one after another, expanded channels in slices; each kernel call threads inside.
+/// images on threads (each thread its own images and scratch) or, when they do not split
+/// evenly, one after another with each kernel call threading inside; expanded channels in slices.
 enum InvertedBottleneckKernels {
     /// Floats of one expanded slice (the scratch the expansion writes and the depthwise
     /// kernel reads): 512 KiB, so it stays in L2 between the two.
@@ -105,12 +107,6 @@ enum InvertedBottleneckKernels {
     ) {
         let plane = height * width, outputPlane = whole.outputPlane
         let slice = expandWeight == nil ? inner : sliceChannels(inner: inner, plane: plane)
-        let expanded = expandWeight == nil ? nil : UnsafeMutablePointer<Float>.allocate(capacity: slice * plane)
-        let filtered = UnsafeMutablePointer<Float>.allocate(capacity: inner * outputPlane)
-        defer {
-            expanded?.deallocate()
-            filtered.deallocate()
-        }
         func pointwise(_ channels: Int, _ plane: (height: Int, width: Int), outputChannels: Int) -> ConvolutionKernels.Problem {
             ConvolutionKernels.Problem(
                 geometry: ConvolutionGeometry(
@@ -119,41 +115,61 @@ enum InvertedBottleneckKernels {
                 outputChannels: outputChannels, groups: 1)
         }
         let kernelArea = whole.kernelArea
-        for image in 0..<batch {
-            let source = input + image * channels * plane
-            var first = 0
-            while first < inner {
-                let count = Swift.min(slice, inner - first)
-                let depthwiseInput: UnsafePointer<Float>
-                if let expandWeight, let expandBias, let expanded {
-                    ConvolutionKernels.forward(
-                        problem: pointwise(channels, (height, width), outputChannels: count), input: source,
-                        weight: expandWeight + first * channels, bias: expandBias + first,
-                        output: expanded, outputRange: activationRange)
-                    depthwiseInput = UnsafePointer(expanded)
-                } else {
-                    depthwiseInput = source + first * plane
-                }
-                let geometry = ConvolutionGeometry(
-                    operation: "invertedBottleneckInference", inputShape: [1, count, height, width],
-                    kernel: whole.kernel, stride: whole.stride, padding: whole.padding, dilation: whole.dilation)
-                DepthwiseConvolutionKernels.forward(
-                    geometry: geometry, input: depthwiseInput, weight: depthwiseWeight + first * kernelArea,
-                    bias: depthwiseBias + first, output: filtered + first * outputPlane, outputRange: activationRange)
-                first += count
+        let pointers = UncheckedSendable((input, expandWeight, expandBias, depthwiseWeight, depthwiseBias, projectWeight, projectBias, output))
+        // Whole images per thread when they split evenly (or nearly: many images), each
+        // thread with its own scratch in its own core's cache; else one image at a time with
+        // the kernels threading inside.
+        let threads = Parallel.threadCount
+        let imagesPerThread = batch % threads == 0 || batch >= 4 * threads
+        let body: (Range<Int>) -> Void = { images in
+            let (input, expandWeight, expandBias, depthwiseWeight, depthwiseBias, projectWeight, projectBias, output) = pointers.value
+            let expanded = expandWeight == nil ? nil : UnsafeMutablePointer<Float>.allocate(capacity: slice * plane)
+            let filtered = UnsafeMutablePointer<Float>.allocate(capacity: inner * outputPlane)
+            defer {
+                expanded?.deallocate()
+                filtered.deallocate()
             }
-            let target = output + image * outputChannels * outputPlane
-            ConvolutionKernels.forward(
-                problem: pointwise(inner, (whole.outputHeight, whole.outputWidth), outputChannels: outputChannels),
-                input: filtered, weight: projectWeight, bias: projectBias, output: target, outputRange: nil)
-            if addsInput {
-                let pointers = UncheckedSendable((source, target))
-                Parallel.forEachRange(outputChannels, costPerItem: outputPlane) { range in
-                    let (source, target) = pointers.value
-                    let start = range.lowerBound * outputPlane
-                    VectorKernels.add(source + start, into: target + start, count: range.count * outputPlane)
+            for image in images {
+                let source = input + image * channels * plane
+                var first = 0
+                while first < inner {
+                    let count = Swift.min(slice, inner - first)
+                    let depthwiseInput: UnsafePointer<Float>
+                    if let expandWeight, let expandBias, let expanded {
+                        ConvolutionKernels.forward(
+                            problem: pointwise(channels, (height, width), outputChannels: count), input: source,
+                            weight: expandWeight + first * channels, bias: expandBias + first,
+                            output: expanded, outputRange: activationRange)
+                        depthwiseInput = UnsafePointer(expanded)
+                    } else {
+                        depthwiseInput = source + first * plane
+                    }
+                    let geometry = ConvolutionGeometry(
+                        operation: "invertedBottleneckInference", inputShape: [1, count, height, width],
+                        kernel: whole.kernel, stride: whole.stride, padding: whole.padding, dilation: whole.dilation)
+                    DepthwiseConvolutionKernels.forward(
+                        geometry: geometry, input: depthwiseInput, weight: depthwiseWeight + first * kernelArea,
+                        bias: depthwiseBias + first, output: filtered + first * outputPlane, outputRange: activationRange)
+                    first += count
+                }
+                let target = output + image * outputChannels * outputPlane
+                ConvolutionKernels.forward(
+                    problem: pointwise(inner, (whole.outputHeight, whole.outputWidth), outputChannels: outputChannels),
+                    input: filtered, weight: projectWeight, bias: projectBias, output: target, outputRange: nil)
+                if addsInput {
+                    let pointers = UncheckedSendable((source, target))
+                    Parallel.forEachRange(outputChannels, costPerItem: outputPlane) { range in
+                        let (source, target) = pointers.value
+                        let start = range.lowerBound * outputPlane
+                        VectorKernels.add(source + start, into: target + start, count: range.count * outputPlane)
+                    }
                 }
             }
+        }
+        if imagesPerThread {
+            Parallel.forEachRangeRunningNestedWorkSerially(batch, costPerItem: inner * (plane + outputPlane) * kernelArea, body)
+        } else {
+            body(0..<batch)
         }
     }
 }
