@@ -36,13 +36,7 @@ extension Tensor {
         precondition(query.rank == 3 && key.shape == query.shape && value.shape == query.shape,
                      "multiHeadAttention: query \(query.shape), key \(key.shape) and value \(value.shape) must all be [B, T, H*D]")
         let B = query.shape[0], T = query.shape[1], C = query.shape[2]
-        precondition(headCount > 0 && C % headCount == 0,
-                     "multiHeadAttention: headCount \(headCount) does not divide the hidden size \(C)")
-        precondition(dropoutProbability >= 0 && dropoutProbability < 1,
-                     "multiHeadAttention: dropout probability \(dropoutProbability) is outside [0, 1)")
-        if let keyMask {
-            precondition(keyMask.shape == [B, T], "multiHeadAttention: key mask \(keyMask.shape) is not [B, T] = [\(B), \(T)]")
-        }
+        checkAttentionArguments(batch: B, tokens: T, hiddenSize: C, headCount: headCount, keyMask: keyMask, dropoutProbability: dropoutProbability)
         let D = C / headCount
         let layout = AttentionKernels.Layout(batch: B, heads: headCount, tokens: T, headSize: D, inputStride: C,
                                              scale: scale ?? 1 / Float(D).squareRoot())
@@ -55,6 +49,19 @@ extension Tensor {
             let gradients = (Tensor.uninitialized([B, T, C]), Tensor.uninitialized([B, T, C]), Tensor.uninitialized([B, T, C]))
             backward!(gradient, gradients.0.storage.pointer, gradients.1.storage.pointer, gradients.2.storage.pointer)
             return [gradients.0, gradients.1, gradients.2]
+        }
+    }
+
+    /// The checks both attention entry points make: heads divide the hidden size, dropout in
+    /// [0, 1), a key mask of `[B, T]`.
+    private static func checkAttentionArguments(batch B: Int, tokens T: Int, hiddenSize C: Int, headCount: Int,
+                                                keyMask: Tensor?, dropoutProbability: Float) {
+        precondition(headCount > 0 && C % headCount == 0,
+                     "multiHeadAttention: headCount \(headCount) does not divide the hidden size \(C)")
+        precondition(dropoutProbability >= 0 && dropoutProbability < 1,
+                     "multiHeadAttention: dropout probability \(dropoutProbability) is outside [0, 1)")
+        if let keyMask {
+            precondition(keyMask.shape == [B, T], "multiHeadAttention: key mask \(keyMask.shape) is not [B, T] = [\(B), \(T)]")
         }
     }
 
@@ -72,13 +79,7 @@ extension Tensor {
         precondition(packed.rank == 3 && packed.shape[2] % 3 == 0,
                      "multiHeadAttention: packed query/key/value \(packed.shape) is not [B, T, 3*H*D]")
         let B = packed.shape[0], T = packed.shape[1], C = packed.shape[2] / 3
-        precondition(headCount > 0 && C % headCount == 0,
-                     "multiHeadAttention: headCount \(headCount) does not divide the hidden size \(C)")
-        precondition(dropoutProbability >= 0 && dropoutProbability < 1,
-                     "multiHeadAttention: dropout probability \(dropoutProbability) is outside [0, 1)")
-        if let keyMask {
-            precondition(keyMask.shape == [B, T], "multiHeadAttention: key mask \(keyMask.shape) is not [B, T] = [\(B), \(T)]")
-        }
+        checkAttentionArguments(batch: B, tokens: T, hiddenSize: C, headCount: headCount, keyMask: keyMask, dropoutProbability: dropoutProbability)
         let D = C / headCount
         let layout = AttentionKernels.Layout(batch: B, heads: headCount, tokens: T, headSize: D, inputStride: 3 * C,
                                              scale: scale ?? 1 / Float(D).squareRoot())
@@ -285,31 +286,13 @@ enum AttentionKernels {
     }
 
     /// `row[i] = e^(row[i] - shift)` over `count` floats (a multiple of 8), returning the
-    /// lanewise sums. Plain vector multiplies and adds only, so every step is one ymm instruction.
+    /// lanewise sums (VectorMath.exp, inlined; -infinity gives 0).
     private static func exponentials(_ row: UnsafeMutablePointer<Float>, count: Int, shift: Float) -> Float8 {
-        let vectorShift = Float8(repeating: shift), low = Float8(repeating: -87.3)
-        let shifter = Float8(repeating: 12_582_912.0)
+        let vectorShift = Float8(repeating: shift)
         var vectorSum = Float8()
         var index = 0
         while index < count {
-            let x = load(row + index) - vectorShift
-            // e^x for x <= 0: x = n ln 2 + r, e^x = 2^n · (1 + r + r² P(r)); n = round(x log2 e)
-            // with the 1.5 · 2^23 trick, whose low bits hold n.
-            let clamped = x.replacing(with: low, where: x .< low)
-            let rounded = clamped * Float8(repeating: 1.442_695_040_888_963_4) + shifter
-            let n = rounded - shifter
-            var r = clamped - n * Float8(repeating: 0.693_359_375)
-            r = r - n * Float8(repeating: -2.121_944_400_546_905_8e-4)
-            var p = Float8(repeating: 1.987_569_150_0e-4)
-            p = p * r + Float8(repeating: 1.398_199_950_7e-3)
-            p = p * r + Float8(repeating: 8.333_451_907_3e-3)
-            p = p * r + Float8(repeating: 4.166_579_589_4e-2)
-            p = p * r + Float8(repeating: 1.666_666_545_9e-1)
-            p = p * r + Float8(repeating: 5.000_000_120_1e-1)
-            p = p * (r * r) + r + Float8(repeating: 1)
-            let bits = unsafeBitCast(rounded, to: SIMD8<Int32>.self) &- SIMD8<Int32>(repeating: 0x4B40_0000)
-            let scale = unsafeBitCast((bits &+ SIMD8<Int32>(repeating: 127)) &<< SIMD8<Int32>(repeating: 23), to: Float8.self)
-            let e = (p * scale).replacing(with: 0, where: x .< low)
+            let e = VectorMath.exp(load(row + index) - vectorShift)
             vectorSum += e
             store(e, row + index)
             index += 8
