@@ -7,8 +7,8 @@
 // Q, K and V come as three [B, T, C] tensors or packed side by side in one [B, T, 3C] (the
 // output of one fused projection), read in place either way. Saved for backward: the
 // probabilities [B, H, T, T] and, with dropout, the mask; when no gradient is recorded the
-// probabilities are not kept (each thread reuses one [T, T] block). The row softmax has its
-// exponential written out in the loop. Not here: causal masks, cross-attention with different lengths, the Q/K/V projections.
+// probabilities are not kept (each thread reuses one [T, T] block). Not here: causal masks,
+// cross-attention with different lengths, the Q/K/V projections.
 
 import Foundation
 
@@ -241,7 +241,7 @@ enum AttentionKernels {
     /// sequence with no unmasked key attends uniformly.
     static func softmaxRows(_ block: UnsafeMutablePointer<Float>, tokens T: Int, keyMask: (values: [Float], start: Int)?) {
         guard let (mask, start) = keyMask, mask[start ..< start + T].contains(0) else {
-            for row in 0..<T { softmaxRow(block + row * T, T) }
+            for row in 0..<T { SoftmaxKernels.forwardRow(block + row * T, block + row * T, T, logarithm: false) }
             return
         }
         if !mask[start ..< start + T].contains(where: { $0 != 0 }) {
@@ -251,53 +251,8 @@ enum AttentionKernels {
         for row in 0..<T {
             let scores = block + row * T
             for column in 0..<T where mask[start + column] == 0 { scores[column] = -.infinity }
-            softmaxRow(scores, T)
+            SoftmaxKernels.forwardRow(scores, scores, T, logarithm: false)
         }
-    }
-
-    /// Softmax of one row of scores in place, with at least one finite entry; -infinity
-    /// gives exactly 0. As `SoftmaxKernels.forwardRow`, with the exponential (VectorMath.exp's
-    /// Cephes polynomial in the same order, flushed to 0 below -87.3) written out in the
-    /// loop: called on every row of every attention block, it must not cost a call per
-    /// eight scores.
-    static func softmaxRow(_ row: UnsafeMutablePointer<Float>, _ count: Int) {
-        var vectorMaximum = Float8(repeating: -.infinity)
-        var index = 0
-        while index + 8 <= count {
-            vectorMaximum = FactoryTensor.maximum(vectorMaximum, load(row + index))
-            index += 8
-        }
-        var rowMaximum = vectorMaximum.max()
-        while index < count { rowMaximum = Swift.max(rowMaximum, row[index]); index += 1 }
-
-        let whole = count / 8 * 8
-        var vectorSum = exponentials(row, count: whole, shift: rowMaximum)
-        if whole < count {
-            // The last few scores through one vector padded with -infinity (weight 0).
-            var tail = [Float](repeating: -.infinity, count: 8)
-            for lane in 0..<(count - whole) { tail[lane] = row[whole + lane] }
-            vectorSum += tail.withUnsafeMutableBufferPointer { exponentials($0.baseAddress!, count: 8, shift: rowMaximum) }
-            for lane in 0..<(count - whole) { row[whole + lane] = tail[lane] }
-        }
-        let vectorScale = Float8(repeating: 1 / vectorSum.sum())
-        index = 0
-        while index + 8 <= count { store(load(row + index) * vectorScale, row + index); index += 8 }
-        while index < count { row[index] *= vectorScale[0]; index += 1 }
-    }
-
-    /// `row[i] = e^(row[i] - shift)` over `count` floats (a multiple of 8), returning the
-    /// lanewise sums (VectorMath.exp, inlined; -infinity gives 0).
-    private static func exponentials(_ row: UnsafeMutablePointer<Float>, count: Int, shift: Float) -> Float8 {
-        let vectorShift = Float8(repeating: shift)
-        var vectorSum = Float8()
-        var index = 0
-        while index < count {
-            let e = VectorMath.exp(load(row + index) - vectorShift)
-            vectorSum += e
-            store(e, row + index)
-            index += 8
-        }
-        return vectorSum
     }
 
     /// `target[i] = a[i] * b[i]`.
