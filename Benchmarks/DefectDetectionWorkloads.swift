@@ -1,9 +1,9 @@
 // Defect-detection (PatchCore) workloads: fitting a memory bank — patch features of 200 good
 // images at 224x224 through EfficientNet-Lite0 (batches of 16), then a 10% greedy k-centre
 // coreset on a 128-dimension projection — and scoring batches of 16 images against that bank
-// (features, exact nearest-neighbour distances with principal-component bounds, upsampled and
-// smoothed anomaly maps; the parts' times are extra fields). Real ImageNet weights; seeded
-// textured images (oriented gratings).
+// (features, exact nearest-neighbour distances with two-stage principal-component bounds,
+// upsampled and smoothed anomaly maps; the parts' times are extra fields). Real ImageNet
+// weights; seeded textured images (oriented gratings).
 
 import DefectDetection
 import FactoryModels
@@ -82,7 +82,7 @@ enum DefectDetectionWorkloads {
 
     static let score = BenchmarkWorkload(
         name: "defect-score-b16",
-        summary: "PatchCore scoring: batch 16 at 224x224 against the defect-fit memory bank (15680 x 152): features, exact nearest-neighbour distances (principal-component bounds by GEMM), maps upsampled and smoothed (sigma 4)"
+        summary: "PatchCore scoring: batch 16 at 224x224 against the defect-fit memory bank (15680 x 152): features, exact nearest-neighbour distances (two-stage principal-component bounds), maps upsampled and smoothed (sigma 4)"
     ) {
         let backbone = try EfficientNetWorkloads.pretrainedLite0()
         backbone.eval()

@@ -1,17 +1,29 @@
 // NearestNeighbourIndex: PatchCore's exact nearest-neighbour search against a large memory
-// bank, with a cheap lower bound to skip most of the full-width distances. The bank is
+// bank, with cheap lower bounds to skip almost all of the full-width distances. The bank is
 // centred and rotated onto its top principal directions (p of them); each vector x becomes
 // x̃ = (its p coordinates, |residual|), and |q̃ - b̃|² <= |q - b|² for every pair (the residual
-// part by the triangle inequality). Per query: all bounds by one GEMM in p + 1 dimensions
-// (instead of D), in chunks of the bank; per chunk, the exact distance to the row with the
-// smallest bound when it can beat the best so far, then exact distances only to the rows
-// whose bound is below the best distance found (with a rounding margin). The result is the exact minimum (Float32 rounding of the direct distance), the
-// same as the brute-force GEMM search of NearestNeighbours up to rounding. How many rows need
-// the exact distance depends on the data (on the benchmark's features, about 30 of 15,680).
-// Not here: the brute-force search (NearestNeighbours), building the bank (CoresetSelection).
+// part by the triangle inequality). The same holds with only the first p₁ < p coordinates and
+// the residual beyond them: a weaker bound for p₁ + 1 multiply-adds instead of p + 1.
+// The bank is stored in blocks of 8 rows, ordered by a k-d split of the principal coordinates
+// so that near rows share blocks. Four consecutive queries at a time make one pass over the
+// blocks: the first-stage bounds of 4 queries x 16 rows in registers (nothing written to
+// memory); for a block and query where one can beat the query's best distance so far (with a
+// rounding margin), the rest of the full bound; for a row whose full bound can still win, the
+// exact distance. A query's best starts from the nearest rows of the previous four queries
+// (neighbouring patches are often near each other), so few rows pass. The result is the exact
+// minimum (Float32 rounding of the direct distance), the same as the brute-force GEMM search
+// of NearestNeighbours up to rounding; how many rows pass depends on the data (on the
+// benchmark's features, about 300 of 1,960 blocks reach the second stage and about 30 of
+// 15,680 rows the exact distance). Ball or box bounds on clusters of the bank prune almost nothing on
+// those features (a patch's nearest distance is about a cluster's radius), so every row gets
+// the first-stage bound. Not here: the brute-force search (NearestNeighbours), building the
+// bank (CoresetSelection).
 
 import FactoryKit
 import Foundation
+#if arch(x86_64) && canImport(_Builtin_intrinsics)
+import _Builtin_intrinsics.intel
+#endif
 
 /// A memory bank prepared for exact nearest-neighbour queries with principal-component bounds.
 public struct NearestNeighbourIndex {
@@ -19,23 +31,38 @@ public struct NearestNeighbourIndex {
     public let bank: Tensor
     /// Principal directions used for the bounds (0: plain GEMM search).
     public let components: Int
+    /// Principal directions of the first, cheaper bound (at most `components`).
+    public let firstStageComponents: Int
     let count: Int
     let dimensions: Int
     let mean: [Float]
     /// `[D, components]`, orthonormal columns.
     let basis: [Float]
-    /// `[M, components + 1]`: principal coordinates and residual norm of each bank row.
-    let reducedBank: [Float]
-    let reducedNorms: [Float]
+    /// The first-stage bank in blocks of 8 rows (the last block padded), each block
+    /// `[firstStageComponents + 2, 8]` (row index fastest): `(1 - ε)|b̃|²`, the first
+    /// `firstStageComponents` principal coordinates, the residual norm beyond them.
+    let firstStage: [Float]
+    /// The rest of each block, `[components - firstStageComponents + 2, 8]`: the first-stage
+    /// residual norm again, the remaining principal coordinates, the residual norm beyond all.
+    let secondStage: [Float]
+    /// Blocks of 8 rows, a multiple of 2.
+    let blocks: Int
+    /// The bank row at each block position.
+    let rowOrder: [Int]
     let bankNorms: [Float]
-    /// Queries per tile and bank rows per chunk: a chunk's bounds (`queryTile x bankTile`
-    /// floats) stay in a core's L2 cache.
-    static let queryTile = 64
-    static let bankTile = 2048
+    /// Queries per task (each thread runs whole tiles).
+    static let queryTile = 256
+    /// Relative rounding margin of the bounds (generous: the bounds' Float32 error is about
+    /// 1e-6 of the squared norms involved).
+    static let epsilon: Float = 1e-3
 
     /// Prepares `bank` (`[M, D]`, M > 0). With `components` of 0, or when the bank is too
     /// small or too narrow for bounds to pay, queries run the brute-force GEMM search.
-    public init(bank: Tensor, components requested: Int = 48) {
+    /// - Parameters:
+    ///   - components: principal directions of the full bound.
+    ///   - firstStageComponents: principal directions of the first bound (clamped to
+    ///     `1...components`).
+    public init(bank: Tensor, components requested: Int = 48, firstStageComponents requestedFirst: Int = 20) {
         precondition(bank.rank == 2 && bank.shape[0] > 0, "NearestNeighbourIndex: the bank must be [M, D] with M > 0, got \(bank.shape)")
         let bank = bank.contiguous()
         self.bank = bank
@@ -47,9 +74,11 @@ public struct NearestNeighbourIndex {
         let components = (requested > 0 && 2 * requested <= dimensions && count >= 4 * requested) ? requested : 0
         self.components = components
         guard components > 0 else {
-            mean = []; basis = []; reducedBank = []; reducedNorms = []
+            mean = []; basis = []; firstStage = []; secondStage = []; blocks = 0; rowOrder = []; firstStageComponents = 0
             return
         }
+        let first = Swift.max(1, Swift.min(requestedFirst, components))
+        firstStageComponents = first
         // Mean and covariance (Double), then the top principal directions by subspace
         // iteration. Any orthonormal basis gives valid bounds; a better one, tighter bounds.
         var mean = [Double](repeating: 0, count: dimensions)
@@ -72,8 +101,64 @@ public struct NearestNeighbourIndex {
         self.mean = meanFloat
         self.basis = basis.map { Float($0) }
         let reduced = Self.reduce(centred: centred, rows: count, dimensions: dimensions, basis: self.basis, components: components)
-        reducedBank = reduced
-        reducedNorms = reduced.withUnsafeBufferPointer { NearestNeighbours.squaredNorms($0.baseAddress!, rows: count, dimensions: components + 1) }
+        // Blocks of 8 rows, transposed, in an order that keeps near rows in the same block;
+        // padding rows have an infinite norm term, so their bounds are infinite and never win.
+        let blocks = 2 * ((count + 15) / 16)
+        self.blocks = blocks
+        let width = components + 1
+        let order = Self.blockOrder(reduced, rows: count, width: width, coordinates: first)
+        rowOrder = order
+        let firstWidth = first + 2, secondWidth = components - first + 2
+        var firstStage = [Float](repeating: 0, count: blocks * firstWidth * 8)
+        var secondStage = [Float](repeating: 0, count: blocks * secondWidth * 8)
+        for position in 0..<blocks * 8 {
+            let block = position / 8, lane = position % 8
+            let firstBase = block * firstWidth * 8 + lane, secondBase = block * secondWidth * 8 + lane
+            guard position < count else {
+                firstStage[firstBase] = .infinity
+                continue
+            }
+            let row = order[position]
+            let x = reduced[(row * width)..<((row + 1) * width)].map { Double($0) }
+            var norm = 0.0, outside = x[components] * x[components]
+            for k in 0..<components { norm += x[k] * x[k] }
+            for k in first..<components { outside += x[k] * x[k] }
+            norm += x[components] * x[components]
+            let firstResidual = Float(outside.squareRoot())
+            firstStage[firstBase] = (1 - Self.epsilon) * Float(norm)
+            for k in 0..<first { firstStage[firstBase + (1 + k) * 8] = Float(x[k]) }
+            firstStage[firstBase + (first + 1) * 8] = firstResidual
+            secondStage[secondBase] = firstResidual
+            for k in first..<components { secondStage[secondBase + (1 + k - first) * 8] = Float(x[k]) }
+            secondStage[secondBase + (components - first + 1) * 8] = Float(x[components])
+        }
+        self.firstStage = firstStage
+        self.secondStage = secondStage
+    }
+
+    /// The bank rows in blocks-of-8 order: a k-d split (at a multiple of 8 near the median,
+    /// along the widest of the first `coordinates` principal coordinates) down to blocks, so
+    /// that a query's candidate rows share blocks.
+    static func blockOrder(_ reduced: [Float], rows: Int, width: Int, coordinates: Int) -> [Int] {
+        var order = Array(0..<rows)
+        func split(_ range: Range<Int>) {
+            guard range.count > 8 else { return }
+            var widest = 0, widestSpread = -Float.infinity
+            for k in 0..<coordinates {
+                var low = Float.infinity, high = -Float.infinity
+                for position in range {
+                    let value = reduced[order[position] * width + k]
+                    low = Swift.min(low, value); high = Swift.max(high, value)
+                }
+                if high - low > widestSpread { widest = k; widestSpread = high - low }
+            }
+            order[range].sort { reduced[$0 * width + widest] < reduced[$1 * width + widest] }
+            let middle = range.lowerBound + (range.count / 2 + 7) / 8 * 8
+            split(range.lowerBound..<middle)
+            split(middle..<range.upperBound)
+        }
+        split(0..<rows)
+        return order
     }
 
     /// `components` orthonormal columns (`[D, components]`, row-major) spanning about the top
@@ -160,20 +245,28 @@ public struct NearestNeighbourIndex {
         return reduced
     }
 
-    /// `|x - y|²` by differences (eight lanes, then the remainder).
+    /// `|x - y|²` by differences (four accumulators of eight lanes, then the remainder).
     @inline(__always)
     static func squaredDistance(_ x: UnsafePointer<Float>, _ y: UnsafePointer<Float>, _ dimensions: Int) -> Float {
+        @inline(__always) func difference(_ index: Int) -> SIMD8<Float> {
+            UnsafeRawPointer(x + index).loadUnaligned(as: SIMD8<Float>.self) - UnsafeRawPointer(y + index).loadUnaligned(as: SIMD8<Float>.self)
+        }
         var index = 0
-        var accumulator = SIMD8<Float>()
+        var a0 = SIMD8<Float>(), a1 = a0, a2 = a0, a3 = a0
+        while index + 32 <= dimensions {
+            let d0 = difference(index), d1 = difference(index + 8), d2 = difference(index + 16), d3 = difference(index + 24)
+            a0.addProduct(d0, d0); a1.addProduct(d1, d1); a2.addProduct(d2, d2); a3.addProduct(d3, d3)
+            index += 32
+        }
         while index + 8 <= dimensions {
-            let a = UnsafeRawPointer(x + index).loadUnaligned(as: SIMD8<Float>.self) - UnsafeRawPointer(y + index).loadUnaligned(as: SIMD8<Float>.self)
-            accumulator.addProduct(a, a)
+            let d = difference(index)
+            a0.addProduct(d, d)
             index += 8
         }
-        var sum = accumulator.sum()
+        var sum = ((a0 + a1) + (a2 + a3)).sum()
         while index < dimensions {
-            let difference = x[index] - y[index]
-            sum += difference * difference
+            let d = x[index] - y[index]
+            sum += d * d
             index += 1
         }
         return sum
@@ -191,46 +284,41 @@ public struct NearestNeighbourIndex {
         let queryValues = queries.contiguous().scalars
         var centred = queryValues
         for row in 0..<queryCount { for column in 0..<dimensions { centred[row * dimensions + column] -= mean[column] } }
-        let width = components + 1
-        let reducedQueries = Self.reduce(centred: centred, rows: queryCount, dimensions: dimensions, basis: basis, components: components)
+        let reduced = Self.reduce(centred: centred, rows: queryCount, dimensions: dimensions, basis: basis, components: components)
+        // Each query's multipliers: first stage -2 (y₀ ... y_{p₁-1}, r₁); second stage 2 r₁ (to
+        // take the first stage's residual term back out), -2 (y_{p₁} ... y_{p-1}, r); and its
+        // margin-reduced squared norm (1 - ε)|q̃|².
+        let first = firstStageComponents, components = self.components
+        let firstWidth = first + 1, secondWidth = components - first + 2, width = components + 1
+        var firstMultipliers = [Float](repeating: 0, count: queryCount * firstWidth)
+        var secondMultipliers = [Float](repeating: 0, count: queryCount * secondWidth)
+        var queryNorms = [Float](repeating: 0, count: queryCount)
+        for row in 0..<queryCount {
+            let x = reduced[(row * width)..<((row + 1) * width)].map { Double($0) }
+            var norm = x[components] * x[components], outside = norm
+            for k in 0..<components { norm += x[k] * x[k] }
+            for k in first..<components { outside += x[k] * x[k] }
+            let firstResidual = outside.squareRoot()
+            for k in 0..<first { firstMultipliers[row * firstWidth + k] = Float(-2 * x[k]) }
+            firstMultipliers[row * firstWidth + first] = Float(-2 * firstResidual)
+            secondMultipliers[row * secondWidth] = Float(2 * firstResidual)
+            for k in first..<components { secondMultipliers[row * secondWidth + 1 + k - first] = Float(-2 * x[k]) }
+            secondMultipliers[row * secondWidth + secondWidth - 1] = Float(-2 * x[components])
+            queryNorms[row] = (1 - Self.epsilon) * Float(norm)
+        }
         var result = [Float](repeating: .infinity, count: queryCount)
         let tiles = (queryCount + Self.queryTile - 1) / Self.queryTile
-        let count = self.count, dimensions = self.dimensions
         queryValues.withUnsafeBufferPointer { queryBuffer in
-            reducedQueries.withUnsafeBufferPointer { reducedQueryBuffer in
-                reducedBank.withUnsafeBufferPointer { reducedBankBuffer in
-                    reducedNorms.withUnsafeBufferPointer { normBuffer in
-                        bank.withContiguousElements { bankBuffer in
-                            result.withUnsafeMutableBufferPointer { output in
-                                let box = UncheckedSendable((queryBuffer.baseAddress!, reducedQueryBuffer.baseAddress!, reducedBankBuffer.baseAddress!,
-                                                             normBuffer.baseAddress!, bankBuffer.baseAddress!, output.baseAddress!))
-                                Parallel.forEachRangeWithSingleThreadedBLAS(tiles, costPerItem: 1 << 15) { range in
-                                    let (queries, reducedQueries, reducedBank, norms, bank, output) = box.value
-                                    let bounds = UnsafeMutablePointer<Float>.allocate(capacity: Self.queryTile * Self.bankTile)
-                                    defer { bounds.deallocate() }
-                                    for tile in range {
-                                        let first = tile * Self.queryTile
-                                        let rows = Swift.min(Self.queryTile, queryCount - first)
-                                        var queryNorms = [Float](repeating: 0, count: rows)
-                                        for row in 0..<rows {
-                                            let reducedQuery = reducedQueries + (first + row) * width
-                                            for k in 0..<width { queryNorms[row] += reducedQuery[k] * reducedQuery[k] }
-                                        }
-                                        for bankStart in stride(from: 0, to: count, by: Self.bankTile) {
-                                            let columns = Swift.min(Self.bankTile, count - bankStart)
-                                            // bounds = q̃ · b̃ for the tile's queries and this chunk of the bank.
-                                            BLAS.gemm(rows: rows, columns: columns, depth: width,
-                                                      MatrixOperand(pointer: reducedQueries + first * width, leadingDimension: width, transposed: false),
-                                                      MatrixOperand(pointer: reducedBank + bankStart * width, leadingDimension: width, transposed: true),
-                                                      bounds, leadingDimension: columns)
-                                            for row in 0..<rows {
-                                                Self.searchChunk(products: bounds + row * columns, norms: norms + bankStart, count: columns,
-                                                                 queryNorm: queryNorms[row], query: queries + (first + row) * dimensions,
-                                                                 bank: bank + bankStart * dimensions, dimensions: dimensions, best: &output[first + row])
-                                            }
-                                        }
-                                    }
-                                }
+            firstMultipliers.withUnsafeBufferPointer { firstBuffer in
+                secondMultipliers.withUnsafeBufferPointer { secondBuffer in
+                    queryNorms.withUnsafeBufferPointer { normBuffer in
+                        result.withUnsafeMutableBufferPointer { output in
+                            let inputs = UncheckedSendable(QueryInputs(
+                                queries: queryBuffer.baseAddress!, firstMultipliers: firstBuffer.baseAddress!,
+                                secondMultipliers: secondBuffer.baseAddress!, norms: normBuffer.baseAddress!, count: queryCount,
+                                output: output.baseAddress!))
+                            Parallel.forEachRange(tiles, costPerItem: Self.queryTile * blocks * 8 * firstWidth) { range in
+                                search(inputs.value, tiles: range)
                             }
                         }
                     }
@@ -240,61 +328,195 @@ public struct NearestNeighbourIndex {
         return result
     }
 
-    /// One query against one chunk of bank rows: its bounds are `queryNorm + norms[j] -
-    /// 2 products[j]`. If the chunk's smallest bound can beat `best`, the exact distance to
-    /// that row first, then to every row whose bound can still beat the best so far.
-    @inline(__always)
-    static func searchChunk(products: UnsafePointer<Float>, norms: UnsafePointer<Float>, count: Int, queryNorm: Float,
-                            query: UnsafePointer<Float>, bank: UnsafePointer<Float>, dimensions: Int, best: inout Float) {
-        // Row j can beat `best` only if its bound, less its rounding margin (relative to the
-        // squared norms of the reduced vectors; generous), is below: with v_j = norms[j] -
-        // 2 products[j], v_j - ε norms[j] <= best - (1 - ε) queryNorm.
-        let epsilon: Float = 1e-3
-        // The smallest margin-reduced bound of the chunk and its first row.
-        var lanes = SIMD8<Float>(repeating: .infinity)
-        var index = 0
-        while index + 8 <= count {
-            let norm = UnsafeRawPointer(norms + index).loadUnaligned(as: SIMD8<Float>.self)
-            let value = norm - 2 * UnsafeRawPointer(products + index).loadUnaligned(as: SIMD8<Float>.self) - epsilon * norm
-            lanes.replace(with: value, where: value .< lanes)
-            index += 8
-        }
-        var smallest = lanes.min()
-        while index < count {
-            smallest = Swift.min(smallest, norms[index] - 2 * products[index] - epsilon * norms[index])
-            index += 1
-        }
-        var threshold = best - (1 - epsilon) * queryNorm
-        guard smallest <= threshold else { return }
-        var first = 0
-        while first < count - 1 && !(norms[first] - 2 * products[first] - epsilon * norms[first] <= smallest) { first += 1 }
-        best = Swift.min(best, squaredDistance(query, bank + first * dimensions, dimensions))
-        threshold = best - (1 - epsilon) * queryNorm
-        index = 0
-        while index + 8 <= count {
-            let norm = UnsafeRawPointer(norms + index).loadUnaligned(as: SIMD8<Float>.self)
-            let value = norm - 2 * UnsafeRawPointer(products + index).loadUnaligned(as: SIMD8<Float>.self) - epsilon * norm
-            let hits = value .<= SIMD8<Float>(repeating: threshold)
-            if any(hits) {
-                for lane in 0..<8 where hits[lane] && index + lane != first {
-                    let distance = squaredDistance(query, bank + (index + lane) * dimensions, dimensions)
-                    if distance < best {
-                        best = distance
-                        threshold = best - (1 - epsilon) * queryNorm
+    /// The prepared queries (see `nearestSquaredDistances`) and where their distances go.
+    struct QueryInputs {
+        let queries: UnsafePointer<Float>
+        let firstMultipliers: UnsafePointer<Float>
+        let secondMultipliers: UnsafePointer<Float>
+        let norms: UnsafePointer<Float>
+        let count: Int
+        let output: UnsafeMutablePointer<Float>
+    }
+
+    /// Searches the queries of `tiles` (`queryTile` each), four consecutive queries at a time.
+    /// Each query's first guess: the nearest rows of the previous four queries.
+    func search(_ inputs: QueryInputs, tiles: Range<Int>) {
+        let firstWidth = firstStageComponents + 1, secondWidth = components - firstStageComponents + 2
+        let dimensions = self.dimensions
+        let group = Group(firstWidth: firstWidth)
+        defer { group.deallocate() }
+        let nearestRows = UnsafeMutablePointer<Int>.allocate(capacity: Self.queryTile)
+        defer { nearestRows.deallocate() }
+        firstStage.withUnsafeBufferPointer { firstStage in
+            secondStage.withUnsafeBufferPointer { secondStage in
+                rowOrder.withUnsafeBufferPointer { rowOrder in
+                    bank.withContiguousElements { bank in
+                        let bank = bank.baseAddress!
+                        for tile in tiles {
+                            let firstQuery = tile * Self.queryTile
+                            let rows = Swift.min(Self.queryTile, inputs.count - firstQuery)
+                            for step in 0..<((rows + 3) / 4) {
+                                for member in 0..<4 {
+                                    let local = 4 * step + member
+                                    guard local < rows else {
+                                        group.members[member] = -1
+                                        for k in 0..<firstWidth { group.multipliers[k * 4 + member] = 0 }
+                                        group.thresholds[member] = -.infinity
+                                        continue
+                                    }
+                                    let query = firstQuery + local
+                                    let queryPointer = inputs.queries + query * dimensions
+                                    group.members[member] = query
+                                    group.queries[member] = queryPointer
+                                    group.secondMultipliers[member] = inputs.secondMultipliers + query * secondWidth
+                                    group.norms[member] = inputs.norms[query]
+                                    for k in 0..<firstWidth { group.multipliers[k * 4 + member] = inputs.firstMultipliers[query * firstWidth + k] }
+                                    group.best[member] = .infinity
+                                    group.nearest[member] = -1
+                                    for previous in Swift.max(0, 4 * step - 4)..<(4 * step) where nearestRows[previous] >= 0 {
+                                        let guess = nearestRows[previous]
+                                        let distance = Self.squaredDistance(queryPointer, bank + guess * dimensions, dimensions)
+                                        if distance < group.best[member] {
+                                            group.best[member] = distance
+                                            group.nearest[member] = guess
+                                        }
+                                    }
+                                    group.updateThreshold(member)
+                                }
+                                Self.scan(group: group, firstStage: firstStage.baseAddress!, secondStage: secondStage.baseAddress!, blocks: blocks,
+                                          firstWidth: firstWidth, secondWidth: secondWidth, rowOrder: rowOrder.baseAddress!, bank: bank, dimensions: dimensions)
+                                for member in 0..<4 where group.members[member] >= 0 {
+                                    inputs.output[group.members[member]] = group.best[member]
+                                    nearestRows[4 * step + member] = group.nearest[member]
+                                }
+                            }
+                        }
                     }
                 }
             }
-            index += 8
         }
-        while index < count {
-            if norms[index] - 2 * products[index] - epsilon * norms[index] <= threshold && index != first {
-                let distance = squaredDistance(query, bank + index * dimensions, dimensions)
-                if distance < best {
-                    best = distance
-                    threshold = best - (1 - epsilon) * queryNorm
-                }
+    }
+
+    /// Four queries searched together: their first-stage multipliers (`[firstWidth, 4]`), best
+    /// distances so far and bound thresholds. A query's row j is looked at further only if
+    /// `(1 - ε)|b̃_j|² - 2 q̃·b̃_j < best - (1 - ε)|q̃|²` (the threshold): its bound less a
+    /// margin of ε times the squared norms is below the best. (A row at equality cannot beat
+    /// the best; an empty member's threshold is -∞.)
+    struct Group {
+        let multipliers: UnsafeMutablePointer<Float>
+        let members = UnsafeMutablePointer<Int>.allocate(capacity: 4)
+        let queries = UnsafeMutablePointer<UnsafePointer<Float>>.allocate(capacity: 4)
+        let secondMultipliers = UnsafeMutablePointer<UnsafePointer<Float>>.allocate(capacity: 4)
+        let norms = UnsafeMutablePointer<Float>.allocate(capacity: 4)
+        let best = UnsafeMutablePointer<Float>.allocate(capacity: 4)
+        let nearest = UnsafeMutablePointer<Int>.allocate(capacity: 4)
+        let thresholds = UnsafeMutablePointer<Float>.allocate(capacity: 4)
+        /// The 8 first-stage accumulators of a pair of blocks (query-major).
+        let accumulators = UnsafeMutablePointer<SIMD8<Float>>.allocate(capacity: 8)
+        /// A block's full bounds, while its lanes are checked.
+        let bounds = UnsafeMutablePointer<SIMD8<Float>>.allocate(capacity: 1)
+
+        init(firstWidth: Int) {
+            multipliers = .allocate(capacity: 4 * firstWidth)
+        }
+
+        func deallocate() {
+            multipliers.deallocate(); members.deallocate(); queries.deallocate(); secondMultipliers.deallocate()
+            norms.deallocate(); best.deallocate(); nearest.deallocate(); thresholds.deallocate(); accumulators.deallocate(); bounds.deallocate()
+        }
+
+        @inline(__always)
+        func updateThreshold(_ member: Int) {
+            // Finite even before the first distance, so that padding rows (infinite bounds) never pass.
+            thresholds[member] = Swift.min(best[member] - norms[member], .greatestFiniteMagnitude)
+        }
+    }
+
+    /// Bit `lane` set where lane `lane` of `values` is negative (sign bit set).
+    @inline(__always)
+    static func negativeLanes(_ values: SIMD8<Float>) -> Int {
+        #if arch(x86_64) && canImport(_Builtin_intrinsics)
+        return Int(_mm256_movemask_ps(values))
+        #else
+        var bits = 0
+        for lane in 0..<8 where values[lane].sign == .minus { bits |= 1 << lane }
+        return bits
+        #endif
+    }
+
+    /// One pass of the group's four queries over the bank, two blocks (16 rows) at a time.
+    static func scan(group: Group, firstStage: UnsafePointer<Float>, secondStage: UnsafePointer<Float>, blocks: Int,
+                     firstWidth: Int, secondWidth: Int, rowOrder: UnsafePointer<Int>, bank: UnsafePointer<Float>, dimensions: Int) {
+        @inline(__always) func load(_ pointer: UnsafePointer<Float>) -> SIMD8<Float> {
+            UnsafeRawPointer(pointer).loadUnaligned(as: SIMD8<Float>.self)
+        }
+        let firstBlock = (firstWidth + 1) * 8, secondBlock = secondWidth * 8
+        let multipliers = UnsafePointer(group.multipliers)
+        var pair = 0
+        while pair < blocks / 2 {
+            let block0 = firstStage + 2 * pair * firstBlock, block1 = block0 + firstBlock
+            var x0 = load(block0), x1 = x0, x2 = x0, x3 = x0
+            var y0 = load(block1), y1 = y0, y2 = y0, y3 = y0
+            var k = 0
+            while k < firstWidth {
+                let u = load(block0 + 8 + 8 * k), v = load(block1 + 8 + 8 * k)
+                let m = multipliers + 4 * k
+                let s0 = SIMD8<Float>(repeating: m[0]), s1 = SIMD8<Float>(repeating: m[1])
+                let s2 = SIMD8<Float>(repeating: m[2]), s3 = SIMD8<Float>(repeating: m[3])
+                x0.addProduct(s0, u); y0.addProduct(s0, v)
+                x1.addProduct(s1, u); y1.addProduct(s1, v)
+                x2.addProduct(s2, u); y2.addProduct(s2, v)
+                x3.addProduct(s3, u); y3.addProduct(s3, v)
+                k += 1
             }
-            index += 1
+            let t0 = SIMD8<Float>(repeating: group.thresholds[0]), t1 = SIMD8<Float>(repeating: group.thresholds[1])
+            let t2 = SIMD8<Float>(repeating: group.thresholds[2]), t3 = SIMD8<Float>(repeating: group.thresholds[3])
+            // Bit 8 i + lane: lane `lane` of accumulator i (query i / 2, block i % 2) passes.
+            var hits = negativeLanes(x0 - t0) | negativeLanes(y0 - t0) << 8 | negativeLanes(x1 - t1) << 16 | negativeLanes(y1 - t1) << 24
+            hits |= negativeLanes(x2 - t2) << 32 | negativeLanes(y2 - t2) << 40 | negativeLanes(x3 - t3) << 48 | negativeLanes(y3 - t3) << 56
+            if hits != 0 {
+                let accumulators = group.accumulators
+                accumulators[0] = x0; accumulators[1] = y0; accumulators[2] = x1; accumulators[3] = y1
+                accumulators[4] = x2; accumulators[5] = y2; accumulators[6] = x3; accumulators[7] = y3
+                repeat {
+                    let index = hits.trailingZeroBitCount >> 3
+                    hits &= ~(0xFF << (8 * index))
+                    let member = index >> 1, block = 2 * pair + (index & 1)
+                    // The second stage: the rest of the full bound for this block and query.
+                    let rest = secondStage + block * secondBlock, w = group.secondMultipliers[member]
+                    var a0 = accumulators[index], a1 = SIMD8<Float>(), a2 = a1, a3 = a1
+                    var j = 0
+                    while j + 4 <= secondWidth {
+                        a0.addProduct(SIMD8(repeating: w[j]), load(rest + 8 * j))
+                        a1.addProduct(SIMD8(repeating: w[j + 1]), load(rest + 8 * j + 8))
+                        a2.addProduct(SIMD8(repeating: w[j + 2]), load(rest + 8 * j + 16))
+                        a3.addProduct(SIMD8(repeating: w[j + 3]), load(rest + 8 * j + 24))
+                        j += 4
+                    }
+                    while j < secondWidth {
+                        a0.addProduct(SIMD8(repeating: w[j]), load(rest + 8 * j))
+                        j += 1
+                    }
+                    let bound = (a0 + a1) + (a2 + a3)
+                    var winners = negativeLanes(bound - SIMD8(repeating: group.thresholds[member]))
+                    guard winners != 0 else { continue }
+                    group.bounds.pointee = bound
+                    repeat {
+                        let lane = winners.trailingZeroBitCount
+                        winners &= winners - 1
+                        // The threshold may have dropped since.
+                        guard UnsafeRawPointer(group.bounds).assumingMemoryBound(to: Float.self)[lane] < group.thresholds[member] else { continue }
+                        let row = rowOrder[block * 8 + lane]
+                        let distance = squaredDistance(group.queries[member], bank + row * dimensions, dimensions)
+                        if distance < group.best[member] {
+                            group.best[member] = distance
+                            group.nearest[member] = row
+                            group.updateThreshold(member)
+                        }
+                    } while winners != 0
+                } while hits != 0
+            }
+            pair += 1
         }
     }
 }
