@@ -5,11 +5,11 @@
 // part by the triangle inequality). The same holds with only the first p₁ < p coordinates and
 // the residual beyond them: a weaker bound for p₁ + 1 multiply-adds instead of p + 1.
 // The bank is stored in blocks of 8 rows, ordered by a k-d split of the principal coordinates
-// so that near rows share blocks. Four consecutive queries at a time make one pass over the
-// blocks: the first-stage bounds of 4 queries x 16 rows in registers (nothing written to
+// so that near rows share blocks. Eight consecutive queries at a time make one pass over the
+// blocks: the first-stage bounds of 8 queries x 8 rows in registers (nothing written to
 // memory); for a block and query where one can beat the query's best distance so far (with a
 // rounding margin), the rest of the full bound; for a row whose full bound can still win, the
-// exact distance. A query's best starts from the nearest rows of the previous four queries
+// exact distance. A query's best starts from the nearest rows of the previous eight queries
 // (neighbouring patches are often near each other), so few rows pass. The result is the exact
 // minimum (Float32 rounding of the direct distance), the same as the brute-force GEMM search
 // of NearestNeighbours up to rounding; how many rows pass depends on the data (on the
@@ -45,10 +45,11 @@ public struct NearestNeighbourIndex {
     /// The rest of each block, `[components - firstStageComponents + 2, 8]`: the first-stage
     /// residual norm again, the remaining principal coordinates, the residual norm beyond all.
     let secondStage: [Float]
-    /// Blocks of 8 rows, a multiple of 2.
+    /// Blocks of 8 rows.
     let blocks: Int
-    /// The bank row at each block position.
-    let rowOrder: [Int]
+    /// The bank's rows in block order (`[M, D]`): the rows a query's exact distances need
+    /// are near each other in memory.
+    let orderedBank: [Float]
     let bankNorms: [Float]
     /// Queries per task (each thread runs whole tiles).
     static let queryTile = 256
@@ -74,7 +75,7 @@ public struct NearestNeighbourIndex {
         let components = (requested > 0 && 2 * requested <= dimensions && count >= 4 * requested) ? requested : 0
         self.components = components
         guard components > 0 else {
-            mean = []; basis = []; firstStage = []; secondStage = []; blocks = 0; rowOrder = []; firstStageComponents = 0
+            mean = []; basis = []; firstStage = []; secondStage = []; blocks = 0; orderedBank = []; firstStageComponents = 0
             return
         }
         let first = Swift.max(1, Swift.min(requestedFirst, components))
@@ -103,11 +104,11 @@ public struct NearestNeighbourIndex {
         let reduced = Self.reduce(centred: centred, rows: count, dimensions: dimensions, basis: self.basis, components: components)
         // Blocks of 8 rows, transposed, in an order that keeps near rows in the same block;
         // padding rows have an infinite norm term, so their bounds are infinite and never win.
-        let blocks = 2 * ((count + 15) / 16)
+        let blocks = (count + 7) / 8
         self.blocks = blocks
         let width = components + 1
         let order = Self.blockOrder(reduced, rows: count, width: width, coordinates: first)
-        rowOrder = order
+        orderedBank = order.flatMap { values[($0 * dimensions)..<(($0 + 1) * dimensions)] }
         let firstWidth = first + 2, secondWidth = components - first + 2
         var firstStage = [Float](repeating: 0, count: blocks * firstWidth * 8)
         var secondStage = [Float](repeating: 0, count: blocks * secondWidth * 8)
@@ -338,8 +339,8 @@ public struct NearestNeighbourIndex {
         let output: UnsafeMutablePointer<Float>
     }
 
-    /// Searches the queries of `tiles` (`queryTile` each), four consecutive queries at a time.
-    /// Each query's first guess: the nearest rows of the previous four queries.
+    /// Searches the queries of `tiles` (`queryTile` each), eight consecutive queries at a time.
+    /// Each query's first guess: the nearest rows of the previous eight queries.
     func search(_ inputs: QueryInputs, tiles: Range<Int>) {
         let firstWidth = firstStageComponents + 1, secondWidth = components - firstStageComponents + 2
         let dimensions = self.dimensions
@@ -349,46 +350,45 @@ public struct NearestNeighbourIndex {
         defer { nearestRows.deallocate() }
         firstStage.withUnsafeBufferPointer { firstStage in
             secondStage.withUnsafeBufferPointer { secondStage in
-                rowOrder.withUnsafeBufferPointer { rowOrder in
-                    bank.withContiguousElements { bank in
-                        let bank = bank.baseAddress!
-                        for tile in tiles {
-                            let firstQuery = tile * Self.queryTile
-                            let rows = Swift.min(Self.queryTile, inputs.count - firstQuery)
-                            for step in 0..<((rows + 3) / 4) {
-                                for member in 0..<4 {
-                                    let local = 4 * step + member
-                                    guard local < rows else {
-                                        group.members[member] = -1
-                                        for k in 0..<firstWidth { group.multipliers[k * 4 + member] = 0 }
-                                        group.thresholds[member] = -.infinity
-                                        continue
-                                    }
-                                    let query = firstQuery + local
-                                    let queryPointer = inputs.queries + query * dimensions
-                                    group.members[member] = query
-                                    group.queries[member] = queryPointer
-                                    group.secondMultipliers[member] = inputs.secondMultipliers + query * secondWidth
-                                    group.norms[member] = inputs.norms[query]
-                                    for k in 0..<firstWidth { group.multipliers[k * 4 + member] = inputs.firstMultipliers[query * firstWidth + k] }
-                                    group.best[member] = .infinity
-                                    group.nearest[member] = -1
-                                    for previous in Swift.max(0, 4 * step - 4)..<(4 * step) where nearestRows[previous] >= 0 {
-                                        let guess = nearestRows[previous]
-                                        let distance = Self.squaredDistance(queryPointer, bank + guess * dimensions, dimensions)
-                                        if distance < group.best[member] {
-                                            group.best[member] = distance
-                                            group.nearest[member] = guess
-                                        }
-                                    }
-                                    group.updateThreshold(member)
+                orderedBank.withUnsafeBufferPointer { bank in
+                    let bank = bank.baseAddress!
+                    for tile in tiles {
+                        let firstQuery = tile * Self.queryTile
+                        let rows = Swift.min(Self.queryTile, inputs.count - firstQuery)
+                        let size = Group.size
+                        for step in 0..<((rows + size - 1) / size) {
+                            for member in 0..<size {
+                                let local = size * step + member
+                                guard local < rows else {
+                                    group.members[member] = -1
+                                    for k in 0..<firstWidth { group.multipliers[k * size + member] = 0 }
+                                    group.thresholds[member] = -.infinity
+                                    continue
                                 }
-                                Self.scan(group: group, firstStage: firstStage.baseAddress!, secondStage: secondStage.baseAddress!, blocks: blocks,
-                                          firstWidth: firstWidth, secondWidth: secondWidth, rowOrder: rowOrder.baseAddress!, bank: bank, dimensions: dimensions)
-                                for member in 0..<4 where group.members[member] >= 0 {
-                                    inputs.output[group.members[member]] = group.best[member]
-                                    nearestRows[4 * step + member] = group.nearest[member]
+                                let query = firstQuery + local
+                                let queryPointer = inputs.queries + query * dimensions
+                                group.members[member] = query
+                                group.queries[member] = queryPointer
+                                group.secondMultipliers[member] = inputs.secondMultipliers + query * secondWidth
+                                group.norms[member] = inputs.norms[query]
+                                for k in 0..<firstWidth { group.multipliers[k * size + member] = inputs.firstMultipliers[query * firstWidth + k] }
+                                group.best[member] = .infinity
+                                group.nearest[member] = -1
+                                for previous in Swift.max(0, size * step - size)..<(size * step) where nearestRows[previous] >= 0 {
+                                    let guess = nearestRows[previous]
+                                    let distance = Self.squaredDistance(queryPointer, bank + guess * dimensions, dimensions)
+                                    if distance < group.best[member] {
+                                        group.best[member] = distance
+                                        group.nearest[member] = guess
+                                    }
                                 }
+                                group.updateThreshold(member)
+                            }
+                            Self.scan(group: group, firstStage: firstStage.baseAddress!, secondStage: secondStage.baseAddress!, blocks: blocks,
+                                      firstWidth: firstWidth, secondWidth: secondWidth, bank: bank, dimensions: dimensions)
+                            for member in 0..<size where group.members[member] >= 0 {
+                                inputs.output[group.members[member]] = group.best[member]
+                                nearestRows[size * step + member] = group.nearest[member]
                             }
                         }
                     }
@@ -397,27 +397,29 @@ public struct NearestNeighbourIndex {
         }
     }
 
-    /// Four queries searched together: their first-stage multipliers (`[firstWidth, 4]`), best
+    /// Eight queries searched together: their first-stage multipliers (`[firstWidth, 8]`), best
     /// distances so far and bound thresholds. A query's row j is looked at further only if
     /// `(1 - ε)|b̃_j|² - 2 q̃·b̃_j < best - (1 - ε)|q̃|²` (the threshold): its bound less a
     /// margin of ε times the squared norms is below the best. (A row at equality cannot beat
     /// the best; an empty member's threshold is -∞.)
     struct Group {
+        /// Queries per group.
+        static let size = 8
         let multipliers: UnsafeMutablePointer<Float>
-        let members = UnsafeMutablePointer<Int>.allocate(capacity: 4)
-        let queries = UnsafeMutablePointer<UnsafePointer<Float>>.allocate(capacity: 4)
-        let secondMultipliers = UnsafeMutablePointer<UnsafePointer<Float>>.allocate(capacity: 4)
-        let norms = UnsafeMutablePointer<Float>.allocate(capacity: 4)
-        let best = UnsafeMutablePointer<Float>.allocate(capacity: 4)
-        let nearest = UnsafeMutablePointer<Int>.allocate(capacity: 4)
-        let thresholds = UnsafeMutablePointer<Float>.allocate(capacity: 4)
-        /// The 8 first-stage accumulators of a pair of blocks (query-major).
+        let members = UnsafeMutablePointer<Int>.allocate(capacity: Group.size)
+        let queries = UnsafeMutablePointer<UnsafePointer<Float>>.allocate(capacity: Group.size)
+        let secondMultipliers = UnsafeMutablePointer<UnsafePointer<Float>>.allocate(capacity: Group.size)
+        let norms = UnsafeMutablePointer<Float>.allocate(capacity: Group.size)
+        let best = UnsafeMutablePointer<Float>.allocate(capacity: Group.size)
+        let nearest = UnsafeMutablePointer<Int>.allocate(capacity: Group.size)
+        let thresholds = UnsafeMutablePointer<Float>.allocate(capacity: Group.size)
+        /// The first-stage bounds of a block for each query.
         let accumulators = UnsafeMutablePointer<SIMD8<Float>>.allocate(capacity: 8)
         /// A block's full bounds, while its lanes are checked.
         let bounds = UnsafeMutablePointer<SIMD8<Float>>.allocate(capacity: 1)
 
         init(firstWidth: Int) {
-            multipliers = .allocate(capacity: 4 * firstWidth)
+            multipliers = .allocate(capacity: Group.size * firstWidth)
         }
 
         func deallocate() {
@@ -444,44 +446,42 @@ public struct NearestNeighbourIndex {
         #endif
     }
 
-    /// One pass of the group's four queries over the bank, two blocks (16 rows) at a time.
+    /// One pass of the group's eight queries over the bank, one block (8 rows) at a time.
     static func scan(group: Group, firstStage: UnsafePointer<Float>, secondStage: UnsafePointer<Float>, blocks: Int,
-                     firstWidth: Int, secondWidth: Int, rowOrder: UnsafePointer<Int>, bank: UnsafePointer<Float>, dimensions: Int) {
+                     firstWidth: Int, secondWidth: Int, bank: UnsafePointer<Float>, dimensions: Int) {
         @inline(__always) func load(_ pointer: UnsafePointer<Float>) -> SIMD8<Float> {
             UnsafeRawPointer(pointer).loadUnaligned(as: SIMD8<Float>.self)
         }
         let firstBlock = (firstWidth + 1) * 8, secondBlock = secondWidth * 8
         let multipliers = UnsafePointer(group.multipliers)
-        var pair = 0
-        while pair < blocks / 2 {
-            let block0 = firstStage + 2 * pair * firstBlock, block1 = block0 + firstBlock
-            var x0 = load(block0), x1 = x0, x2 = x0, x3 = x0
-            var y0 = load(block1), y1 = y0, y2 = y0, y3 = y0
+        var block = 0
+        while block < blocks {
+            let rows = firstStage + block * firstBlock
+            var x0 = load(rows), x1 = x0, x2 = x0, x3 = x0, x4 = x0, x5 = x0, x6 = x0, x7 = x0
             var k = 0
             while k < firstWidth {
-                let u = load(block0 + 8 + 8 * k), v = load(block1 + 8 + 8 * k)
-                let m = multipliers + 4 * k
-                let s0 = SIMD8<Float>(repeating: m[0]), s1 = SIMD8<Float>(repeating: m[1])
-                let s2 = SIMD8<Float>(repeating: m[2]), s3 = SIMD8<Float>(repeating: m[3])
-                x0.addProduct(s0, u); y0.addProduct(s0, v)
-                x1.addProduct(s1, u); y1.addProduct(s1, v)
-                x2.addProduct(s2, u); y2.addProduct(s2, v)
-                x3.addProduct(s3, u); y3.addProduct(s3, v)
+                let u = load(rows + 8 + 8 * k)
+                let m = multipliers + 8 * k
+                x0.addProduct(SIMD8<Float>(repeating: m[0]), u); x1.addProduct(SIMD8<Float>(repeating: m[1]), u)
+                x2.addProduct(SIMD8<Float>(repeating: m[2]), u); x3.addProduct(SIMD8<Float>(repeating: m[3]), u)
+                x4.addProduct(SIMD8<Float>(repeating: m[4]), u); x5.addProduct(SIMD8<Float>(repeating: m[5]), u)
+                x6.addProduct(SIMD8<Float>(repeating: m[6]), u); x7.addProduct(SIMD8<Float>(repeating: m[7]), u)
                 k += 1
             }
-            let t0 = SIMD8<Float>(repeating: group.thresholds[0]), t1 = SIMD8<Float>(repeating: group.thresholds[1])
-            let t2 = SIMD8<Float>(repeating: group.thresholds[2]), t3 = SIMD8<Float>(repeating: group.thresholds[3])
-            // Bit 8 i + lane: lane `lane` of accumulator i (query i / 2, block i % 2) passes.
-            var hits = negativeLanes(x0 - t0) | negativeLanes(y0 - t0) << 8 | negativeLanes(x1 - t1) << 16 | negativeLanes(y1 - t1) << 24
-            hits |= negativeLanes(x2 - t2) << 32 | negativeLanes(y2 - t2) << 40 | negativeLanes(x3 - t3) << 48 | negativeLanes(y3 - t3) << 56
+            let t = group.thresholds
+            // Bit 8 i + lane: lane `lane` of query i passes.
+            var hits = negativeLanes(x0 - SIMD8(repeating: t[0])) | negativeLanes(x1 - SIMD8(repeating: t[1])) << 8
+                | negativeLanes(x2 - SIMD8(repeating: t[2])) << 16 | negativeLanes(x3 - SIMD8(repeating: t[3])) << 24
+            hits |= negativeLanes(x4 - SIMD8(repeating: t[4])) << 32 | negativeLanes(x5 - SIMD8(repeating: t[5])) << 40
+                | negativeLanes(x6 - SIMD8(repeating: t[6])) << 48 | negativeLanes(x7 - SIMD8(repeating: t[7])) << 56
             if hits != 0 {
                 let accumulators = group.accumulators
-                accumulators[0] = x0; accumulators[1] = y0; accumulators[2] = x1; accumulators[3] = y1
-                accumulators[4] = x2; accumulators[5] = y2; accumulators[6] = x3; accumulators[7] = y3
+                accumulators[0] = x0; accumulators[1] = x1; accumulators[2] = x2; accumulators[3] = x3
+                accumulators[4] = x4; accumulators[5] = x5; accumulators[6] = x6; accumulators[7] = x7
                 repeat {
                     let index = hits.trailingZeroBitCount >> 3
                     hits &= ~(0xFF << (8 * index))
-                    let member = index >> 1, block = 2 * pair + (index & 1)
+                    let member = index
                     // The second stage: the rest of the full bound for this block and query.
                     let rest = secondStage + block * secondBlock, w = group.secondMultipliers[member]
                     var a0 = accumulators[index], a1 = SIMD8<Float>(), a2 = a1, a3 = a1
@@ -506,7 +506,7 @@ public struct NearestNeighbourIndex {
                         winners &= winners - 1
                         // The threshold may have dropped since.
                         guard UnsafeRawPointer(group.bounds).assumingMemoryBound(to: Float.self)[lane] < group.thresholds[member] else { continue }
-                        let row = rowOrder[block * 8 + lane]
+                        let row = block * 8 + lane
                         let distance = squaredDistance(group.queries[member], bank + row * dimensions, dimensions)
                         if distance < group.best[member] {
                             group.best[member] = distance
@@ -516,7 +516,7 @@ public struct NearestNeighbourIndex {
                     } while winners != 0
                 } while hits != 0
             }
-            pair += 1
+            block += 1
         }
     }
 }

@@ -1,7 +1,7 @@
 // NearestNeighbourIndex's two-stage bounded search against a plain double-precision loop over
 // every bank row, on cases chosen to break it: duplicate rows, queries equal to bank rows, one
-// tight cluster, all rows equal, a bank far from the origin, banks smaller than a pair of
-// blocks (mostly padding), ties (rows equally far from a query), query counts that leave
+// tight cluster, all rows equal, a bank far from the origin, banks of one to five blocks of
+// 8 rows (some mostly padding), ties (rows equally far from a query), query counts that leave
 // groups and tiles partly empty, queries in an order where the previous query's nearest row
 // is a bad guess, and every split between first-stage and full components.
 
@@ -122,8 +122,7 @@ struct NearestNeighbourIndexTests {
 
     @Test(arguments: [8, 9, 15, 16, 17, 33])
     func banksOfAFewBlocks(rows: Int) {
-        // Fewer rows than a pair of blocks, or a pair and a little: mostly padding lanes, which
-        // must never win.
+        // One to five blocks of 8 rows, some mostly padding lanes, which must never win.
         let dimensions = 10
         let bank = Self.normals(rows * dimensions, seed: UInt64(rows))
         let queries = Self.normals(23 * dimensions, seed: 100 + UInt64(rows))
@@ -159,7 +158,7 @@ struct NearestNeighbourIndexTests {
     @Test func queriesInAnOrderThatMisleadsTheFirstGuess() {
         // Consecutive queries from opposite ends of the data: the previous queries' nearest
         // rows are far, so the first guess is poor; tiles of 256 are crossed and the last
-        // group is partly empty (601 queries).
+        // group of 8 is partly empty (601 queries).
         let dimensions = 48
         let bank = Self.blobs(rows: 2000, dimensions: dimensions, clusters: 30, spread: 0.7, seed: 12)
         let near = Self.blobs(rows: 301, dimensions: dimensions, clusters: 30, spread: 0.7, seed: 13)
