@@ -1,13 +1,19 @@
 // CoresetSelection: PatchCore's memory-bank reduction — greedy k-centre selection (each new
 // centre is the point farthest from every centre chosen so far), on a seeded Gaussian random
-// projection of the features, centred and rounded to Float16 for speed (`select`; the
-// rounding is far below the projection's own distortion). The greedy loop is exact on the
-// points it is given (the same choice as the brute-force definition, up to ties) but skips
-// work with the triangle inequality: every point belongs to its nearest centre's cluster, and
-// a new centre c can only take members x of a cluster j with |x - c_j| > |c - c_j| / 2. Each
-// cluster keeps its members' coordinates contiguous, sorted by distance to the centre, so a
-// scan streams memory and stops at the first member that cannot move; clusters are scanned
-// on all cores. Not here: feature extraction (PatchFeatures.swift), scoring
+// projection of the features, centred, rotated onto its principal axes (distances unchanged)
+// and rounded to Float16 for speed (`select`; the rounding is far below the projection's own
+// distortion). The greedy loop is exact on the points it is given (the same choice as the
+// brute-force definition, up to ties) but skips work with bounds: every point belongs to its
+// nearest centre's cluster; a new centre c can only take members from clusters j with
+// |c - c_j| < 2 r_j (r_j: the cluster's radius), and only members x with |x - c_j| >
+// |c - c_j| / 2 and |x - c| < |x - c_j|. Partial squared distances over the leading
+// (largest-variance) coordinates, eight centres or members per vector, rule out most
+// clusters and members before any whole distance is computed (KCenterKernels.swift, with a
+// safety factor so that rounding never rules out a move). Each cluster keeps its members
+// sorted by distance to the centre (a scan stops at the first member too close to it), with
+// distances and leading coordinates in blocks of eight (transposed) and rows that never move;
+// the widest cluster comes from a tournament tree; with many centres, each thread takes a run
+// of them. Not here: feature extraction (PatchFeatures.swift), scoring
 // (NearestNeighbourIndex.swift).
 
 import FactoryKit
@@ -66,8 +72,8 @@ public enum CoresetSelection {
     }
 
     /// PatchCore's selection: `ratio` of the rows of `features` (at least one), chosen by
-    /// greedy k-centre on a random projection to `projectionDimensions` (centred, rounded to
-    /// `Float16`), starting from a seeded random row.
+    /// greedy k-centre on a random projection to `projectionDimensions` (centred, rotated onto
+    /// its principal axes, rounded to `Float16`), starting from a seeded random row.
     /// - Returns: the chosen row indices, in the order chosen.
     public static func select(_ features: Tensor, ratio: Double, projectionDimensions: Int, seed: UInt64) -> [Int] {
         let count = features.shape[0]
@@ -77,51 +83,201 @@ public enum CoresetSelection {
         let projected = randomProjection(features, dimensions: projectionDimensions, seed: seed)
         var generator = SeededGenerator(seed: seed &+ 1)
         let start = Int(generator.next() % UInt64(count))
-        // Centred (distances unchanged): small norms keep the selection's expanded distance
-        // bounds |c|² + |c_j|² - 2 c·c_j tight.
-        let dimensions = projected.shape[1]
-        var points = projected.contiguous().scalars
+        let points = principalCoordinates(projected)
+        let dimensions = points.shape[1]
+        return greedyKCenter(points: points.scalars, dimensions: dimensions, selecting: wanted, start: start, halfPrecision: true)
+    }
+
+    /// `points` (`[N, D]`) centred and rotated onto their principal axes, largest variance
+    /// first: the same pairwise distances (up to Float rounding), with as much of each
+    /// distance as possible in the leading coordinates — the greedy search's partial
+    /// distances over those then rule out most far points early.
+    public static func principalCoordinates(_ points: Tensor) -> Tensor {
+        precondition(points.rank == 2, "principalCoordinates: points must be [N, D], got \(points.shape)")
+        let count = points.shape[0], dimensions = points.shape[1]
+        var values = points.contiguous().scalars
+        guard count > 0 else { return Tensor(values, shape: [count, dimensions]) }
         var mean = [Double](repeating: 0, count: dimensions)
-        for row in 0..<count { for column in 0..<dimensions { mean[column] += Double(points[row * dimensions + column]) } }
+        for row in 0..<count { for column in 0..<dimensions { mean[column] += Double(values[row * dimensions + column]) } }
         let centre = mean.map { Float($0 / Double(count)) }
-        for row in 0..<count { for column in 0..<dimensions { points[row * dimensions + column] -= centre[column] } }
-        return greedyKCenter(points: points, dimensions: dimensions, selecting: wanted, start: start, halfPrecision: true)
+        for row in 0..<count { for column in 0..<dimensions { values[row * dimensions + column] -= centre[column] } }
+        let centred = Tensor(values, shape: [count, dimensions])
+        let product = withoutGradients { centred.transposed().matmul(centred) }.contiguous().scalars
+        var covariance = [Double](repeating: 0, count: dimensions * dimensions)
+        for row in 0..<dimensions {
+            for column in 0..<dimensions {
+                covariance[row * dimensions + column] = (Double(product[row * dimensions + column]) + Double(product[column * dimensions + row])) / 2
+            }
+        }
+        let axes = PrincipalAxes.symmetricEigen(covariance, dimensions: dimensions).vectors
+        let rotation = Tensor(axes.map { Float($0) }, shape: [dimensions, dimensions])
+        return withoutGradients { centred.matmul(rotation) }.contiguous()
     }
 }
 
-/// One cluster of a greedy k-centre run: its members' point indices, squared distances to the
-/// centre and coordinates, contiguous and sorted by decreasing distance (then increasing index),
-/// so that scans stream memory and stop at the first member that cannot move.
+/// One cluster of a greedy k-centre run: its members' point indices, rows (slots of
+/// `coordinates`, which never move) and, in blocks of eight positions, their squared
+/// distances to the centre followed by their leading coordinates (transposed: `leading` rows
+/// of eight), sorted by decreasing distance (then increasing index), at positions
+/// `first ..< end` (`end` fixed). Members only leave from the scanned front part: the kept
+/// ones there shift towards the back and `first` grows, so nothing behind the last leaving
+/// member moves. Past `end` the distances are zero.
 struct KCenterCluster<Scalar: KCenterScalar> {
-    var indices: UnsafeMutablePointer<Int32>
-    var distances: UnsafeMutablePointer<Float>
-    var coordinates: UnsafeMutablePointer<Scalar>
-    var count: Int
+    let indices: UnsafeMutablePointer<Int32>
+    let rows: UnsafeMutablePointer<Int32>
+    let coordinates: UnsafeMutablePointer<Scalar>
+    let blocks: UnsafeMutableRawPointer
+    let blockBytes: Int
+    let end: Int
+    var first = 0
 
+    var count: Int { end - first }
     /// Squared radius: the first member's distance (0 when empty).
-    var radius: Float { count > 0 ? distances[0] : 0 }
+    var radius: Float { first < end ? distance(first) : 0 }
 
-    /// A cluster holding copies of `count` members, in the given order.
-    init(count: Int, dimensions: Int, fill: (UnsafeMutablePointer<Int32>, UnsafeMutablePointer<Float>, UnsafeMutablePointer<Scalar>) -> Void) {
+    /// The distances of block `block` (positions 8 block ..< 8 block + 8).
+    @inline(__always) func distances(block: Int) -> UnsafeMutablePointer<Float> {
+        (blocks + block * blockBytes).assumingMemoryBound(to: Float.self)
+    }
+    /// Row 0 of the leading coordinates of block `block` (rows are eight values apart).
+    @inline(__always) func leadingValues(block: Int) -> UnsafeMutablePointer<Scalar> {
+        (blocks + block * blockBytes + 8 * MemoryLayout<Float>.stride).assumingMemoryBound(to: Scalar.self)
+    }
+    @inline(__always) func distance(_ position: Int) -> Float { distances(block: position >> 3)[position & 7] }
+
+    /// A cluster of `count` members (in order: point index, squared distance, coordinates).
+    init(count: Int, dimensions: Int, leading: Int, member: (Int) -> (index: Int32, distance: Float, row: UnsafePointer<Scalar>)) {
+        end = count
+        blockBytes = 8 * MemoryLayout<Float>.stride + 8 * leading * MemoryLayout<Scalar>.stride
+        let blockCount = count / 8 + 1
         indices = .allocate(capacity: Swift.max(count, 1))
-        distances = .allocate(capacity: Swift.max(count, 1))
+        rows = .allocate(capacity: Swift.max(count, 1))
         coordinates = .allocate(capacity: Swift.max(count * dimensions, 1))
-        self.count = count
-        fill(indices, distances, coordinates)
+        blocks = .allocate(byteCount: blockCount * blockBytes, alignment: 32)
+        blocks.initializeMemory(as: UInt8.self, repeating: 0, count: blockCount * blockBytes)
+        for position in 0..<count {
+            let (index, distance, row) = member(position)
+            indices[position] = index
+            rows[position] = Int32(position)
+            (coordinates + position * dimensions).update(from: row, count: dimensions)
+            distances(block: position >> 3)[position & 7] = distance
+            let leadingValues = self.leadingValues(block: position >> 3) + (position & 7)
+            for column in 0..<leading { leadingValues[8 * column] = row[column] }
+        }
+    }
+
+    /// Copies member `source` to position `target` (a gap).
+    @inline(__always) func move(_ source: Int, to target: Int, leading: Int) {
+        indices[target] = indices[source]
+        rows[target] = rows[source]
+        distances(block: target >> 3)[target & 7] = distances(block: source >> 3)[source & 7]
+        let from = leadingValues(block: source >> 3) + (source & 7), to = leadingValues(block: target >> 3) + (target & 7)
+        for column in 0..<leading { to[8 * column] = from[8 * column] }
+    }
+
+    /// The coordinates of the member at `position`.
+    @inline(__always) func row(_ position: Int, dimensions: Int) -> UnsafeMutablePointer<Scalar> {
+        coordinates + Int(rows[position]) * dimensions
     }
 
     func release() {
         indices.deallocate()
-        distances.deallocate()
+        rows.deallocate()
         coordinates.deallocate()
+        blocks.deallocate()
     }
 }
 
-/// Members leaving their clusters for a new centre (one buffer per thread).
-struct KCenterMoves<Scalar: KCenterScalar> {
+/// One thread's scan results: the members leaving their clusters for the new centre, and the
+/// positions (in the cluster being scanned) of those leaving it.
+struct KCenterScratch<Scalar: KCenterScalar> {
     var indices: [Int32] = []
     var distances: [Float] = []
     var coordinates: [Scalar] = []
+    var positions: [Int] = []
+    /// The clusters that lost members.
+    var shrunk: [Int] = []
+    /// This sweep's clusters to look at closer, and those to scan with their bounds.
+    var survivors: [Int32] = []
+    var candidates: [Int32] = []
+    var bounds: [Float] = []
+    /// Sum of values loaded ahead of their use (so that the loads are not removed).
+    var touched: UInt32 = 0
+
+    mutating func clear() {
+        indices.removeAll(keepingCapacity: true)
+        distances.removeAll(keepingCapacity: true)
+        coordinates.removeAll(keepingCapacity: true)
+        shrunk.removeAll(keepingCapacity: true)
+    }
+}
+
+/// One sweep of a greedy k-centre step over a run of centres (only pointers: it is shared
+/// by the threads, each with its own run of centres).
+struct KCenterSweep<Scalar: KCenterScalar>: @unchecked Sendable {
+    let dimensions: Int
+    let leading: Int
+    let centreLeading: Int
+    let centreCoordinates: UnsafeMutablePointer<Scalar>
+    let centreLeadingValues: UnsafeMutablePointer<Scalar>
+    let radii: UnsafeMutablePointer<Float>
+    let centreStride: Int
+
+    /// Finds the clusters among centres `8 blocks` that the new centre can take members from
+    /// (|c - c_j| < 2 r_j: the leading coordinates rule out most, eight centres per vector; the
+    /// rest get a whole distance) and scans them.
+    func callAsFunction(blocks: Range<Int>, centre: UnsafePointer<Float>, clusters: UnsafeMutablePointer<KCenterCluster<Scalar>>,
+               moves: inout KCenterScratch<Scalar>) {
+        let keepFactor = SIMD8<Float>(repeating: KCenterSearch<Scalar>.margin * KCenterKernels.partialSumFactor)
+        moves.survivors.removeAll(keepingCapacity: true)
+        moves.candidates.removeAll(keepingCapacity: true)
+        moves.bounds.removeAll(keepingCapacity: true)
+        for block in blocks {
+            let first = block * 8
+            let partial = KCenterKernels.leadingSquaredDistances8(centreLeadingValues + first, stride: centreStride, centre, leading: centreLeading)
+            var keep = KCenterKernels.laneBits(partial .< UnsafeRawPointer(radii + first).loadUnaligned(as: SIMD8<Float>.self) * keepFactor)
+            while keep != 0 {
+                moves.survivors.append(Int32(first + keep.trailingZeroBitCount))
+                keep &= keep - 1
+            }
+        }
+        // Whole distances, and then scans, each loading the data of the one a few places
+        // ahead early (independent cache misses overlap).
+        var touched: UInt32 = 0
+        let lookahead = 8, rowBytes = dimensions * MemoryLayout<Scalar>.stride
+        moves.survivors.withUnsafeBufferPointer { survivors in
+            for (position, cluster) in survivors.enumerated() {
+                let cluster = Int(cluster)
+                if position + lookahead < survivors.count {
+                    let ahead = UnsafeRawPointer(centreCoordinates + Int(survivors[position + lookahead]) * dimensions)
+                    touched &+= UInt32(ahead.load(as: UInt8.self)) &+ UInt32(ahead.load(fromByteOffset: Swift.min(64, rowBytes - 1), as: UInt8.self))
+                }
+                // Past `limit` (with the early exit's factor) the bound exceeds margin r_j².
+                let radius = radii[cluster]
+                let limit = KCenterSearch<Scalar>.margin * radius / (1 - KCenterSearch<Scalar>.distanceSlack)
+                let whole = KCenterKernels.squaredDistance(UnsafePointer(centreCoordinates + cluster * dimensions), centre, dimensions, unlessAtLeast: limit)
+                let bound = whole * (1 - KCenterSearch<Scalar>.distanceSlack)
+                if bound <= KCenterSearch<Scalar>.margin * radius {
+                    moves.candidates.append(Int32(cluster))
+                    moves.bounds.append(bound)
+                }
+            }
+        }
+        let candidates = moves.candidates, bounds = moves.bounds
+        for position in candidates.indices {
+            if position + 2 * lookahead < candidates.count {
+                touched &+= UInt32(truncatingIfNeeded: clusters[Int(candidates[position + 2 * lookahead])].first)
+            }
+            if position + lookahead < candidates.count {
+                let ahead = clusters[Int(candidates[position + lookahead])]
+                let front = UnsafeRawPointer(ahead.distances(block: ahead.first >> 3)), last = ahead.blockBytes - 1
+                for offset in Swift.stride(from: 0, to: 256, by: 64) { touched &+= UInt32(front.load(fromByteOffset: Swift.min(offset, last), as: UInt8.self)) }
+            }
+            let cluster = Int(candidates[position])
+            KCenterSearch<Scalar>.scan(&clusters[cluster], slot: cluster, bound: bounds[position], centre: centre, dimensions: dimensions, leading: leading, moves: &moves)
+        }
+        moves.touched &+= touched
+    }
 }
 
 /// The state of one greedy k-centre run with cluster pruning. Raw buffers throughout: the
@@ -130,182 +286,124 @@ struct KCenterSearch<Scalar: KCenterScalar> {
     let points: UnsafePointer<Scalar>
     let count: Int
     let dimensions: Int
-    /// Per centre: its point index, its cluster, its coordinates (contiguous) and squared norm.
+    /// Leading coordinates in the partial distances of members (stored with each cluster)
+    /// and of centres.
+    let leading: Int
+    let centreLeading: Int
+    /// Per centre: its point index and cluster; coordinates (rows), leading
+    /// coordinates (transposed, `centreStride` apart) and squared radii (0 past the last).
     var centres: [Int] = []
-    var clusters: [KCenterCluster<Scalar>] = []
-    let centreCoordinates: UnsafeMutablePointer<Float>
-    var centreNorms: [Float] = []
-    /// Pruning margin on squared distances: the pruning tests are a little conservative so
-    /// that rounding never prunes a point that could move (the result stays exact).
+    let clusters: UnsafeMutablePointer<KCenterCluster<Scalar>>
+    let centreCoordinates: UnsafeMutablePointer<Scalar>
+    let centreLeadingValues: UnsafeMutablePointer<Scalar>
+    let radii: UnsafeMutablePointer<Float>
+    let centreStride: Int
+    var tournament: KCenterTournament
+    /// Pruning margin on squared distances: the triangle-inequality tests are a little
+    /// conservative so that rounding never prunes a point that could move (the result stays exact).
     static var margin: Float { 4.01 }
+    /// Relative slack of a whole squared distance between two centres (Float sums of
+    /// `dimensions` non-negative terms): bounds are shrunk by it.
+    static var distanceSlack: Float { 1e-5 }
 
     init(points: UnsafePointer<Scalar>, count: Int, dimensions: Int, capacity: Int) {
         self.points = points
         self.count = count
         self.dimensions = dimensions
+        leading = Swift.min(16, dimensions)
+        centreLeading = Swift.min(32, dimensions)
+        centreStride = (Swift.max(capacity, 1) + 7) / 8 * 8
         centreCoordinates = .allocate(capacity: Swift.max(capacity, 1) * dimensions)
+        centreLeadingValues = .allocate(capacity: centreLeading * centreStride)
+        centreLeadingValues.initialize(repeating: Scalar(0), count: centreLeading * centreStride)
+        radii = .allocate(capacity: centreStride)
+        radii.initialize(repeating: 0, count: centreStride)
+        tournament = KCenterTournament(capacity: capacity)
+        clusters = .allocate(capacity: Swift.max(capacity, 1))
     }
 
     func release() {
         centreCoordinates.deallocate()
-        for cluster in clusters { cluster.release() }
-    }
-
-    /// `|x - y|²`: eight lanes, one accumulator, then the remainder (the same order as
-    /// ``squaredDistances4(_:_:_:)``, so both give the same values).
-    @inline(__always)
-    static func squaredDistance(_ x: UnsafePointer<Scalar>, _ y: UnsafePointer<Float>, _ dimensions: Int) -> Float {
-        var index = 0
-        var accumulator = SIMD8<Float>()
-        while index + 8 <= dimensions {
-            let a = Scalar.load8(x + index) - UnsafeRawPointer(y + index).loadUnaligned(as: SIMD8<Float>.self)
-            accumulator.addProduct(a, a)
-            index += 8
-        }
-        var sum = accumulator.sum()
-        while index < dimensions {
-            let difference = x[index].floatValue - y[index]
-            sum += difference * difference
-            index += 1
-        }
-        return sum
-    }
-
-    /// `|row_i - y|²` for four consecutive rows (`dimensions` apart) starting at `rows`.
-    @inline(__always)
-    static func squaredDistances4(_ rows: UnsafePointer<Scalar>, _ y: UnsafePointer<Float>, _ dimensions: Int) -> SIMD4<Float> {
-        var index = 0
-        var a0 = SIMD8<Float>(), a1 = SIMD8<Float>(), a2 = SIMD8<Float>(), a3 = SIMD8<Float>()
-        let r0 = rows, r1 = rows + dimensions, r2 = rows + 2 * dimensions, r3 = rows + 3 * dimensions
-        while index + 8 <= dimensions {
-            let centre = UnsafeRawPointer(y + index).loadUnaligned(as: SIMD8<Float>.self)
-            let d0 = Scalar.load8(r0 + index) - centre
-            let d1 = Scalar.load8(r1 + index) - centre
-            let d2 = Scalar.load8(r2 + index) - centre
-            let d3 = Scalar.load8(r3 + index) - centre
-            a0.addProduct(d0, d0)
-            a1.addProduct(d1, d1)
-            a2.addProduct(d2, d2)
-            a3.addProduct(d3, d3)
-            index += 8
-        }
-        var sums = SIMD4<Float>(a0.sum(), a1.sum(), a2.sum(), a3.sum())
-        while index < dimensions {
-            for row in 0..<4 {
-                let difference = rows[row * dimensions + index].floatValue - y[index]
-                sums[row] += difference * difference
-            }
-            index += 1
-        }
-        return sums
-    }
-
-    /// `x · y`.
-    @inline(__always)
-    static func dot(_ x: UnsafePointer<Float>, _ y: UnsafePointer<Float>, _ dimensions: Int) -> Float {
-        var index = 0
-        var accumulator = SIMD8<Float>()
-        while index + 8 <= dimensions {
-            accumulator.addProduct(UnsafeRawPointer(x + index).loadUnaligned(as: SIMD8<Float>.self), UnsafeRawPointer(y + index).loadUnaligned(as: SIMD8<Float>.self))
-            index += 8
-        }
-        var sum = accumulator.sum()
-        while index < dimensions {
-            sum += x[index] * y[index]
-            index += 1
-        }
-        return sum
-    }
-
-    /// `row_i · y` for four consecutive rows starting at `rows`.
-    @inline(__always)
-    static func dots4(_ rows: UnsafePointer<Float>, _ y: UnsafePointer<Float>, _ dimensions: Int) -> SIMD4<Float> {
-        var index = 0
-        var a0 = SIMD8<Float>(), a1 = SIMD8<Float>(), a2 = SIMD8<Float>(), a3 = SIMD8<Float>()
-        let r0 = UnsafeRawPointer(rows), r1 = UnsafeRawPointer(rows + dimensions)
-        let r2 = UnsafeRawPointer(rows + 2 * dimensions), r3 = UnsafeRawPointer(rows + 3 * dimensions)
-        let stride = MemoryLayout<Float>.stride
-        while index + 8 <= dimensions {
-            let centre = UnsafeRawPointer(y + index).loadUnaligned(as: SIMD8<Float>.self)
-            let offset = index * stride
-            a0.addProduct(r0.loadUnaligned(fromByteOffset: offset, as: SIMD8<Float>.self), centre)
-            a1.addProduct(r1.loadUnaligned(fromByteOffset: offset, as: SIMD8<Float>.self), centre)
-            a2.addProduct(r2.loadUnaligned(fromByteOffset: offset, as: SIMD8<Float>.self), centre)
-            a3.addProduct(r3.loadUnaligned(fromByteOffset: offset, as: SIMD8<Float>.self), centre)
-            index += 8
-        }
-        var sums = SIMD4<Float>(a0.sum(), a1.sum(), a2.sum(), a3.sum())
-        while index < dimensions {
-            for row in 0..<4 { sums[row] += rows[row * dimensions + index] * y[index] }
-            index += 1
-        }
-        return sums
-    }
-
-    /// A sort order of `count` members: decreasing distance, then increasing index.
-    static func order(indices: UnsafePointer<Int32>, distances: UnsafePointer<Float>, count: Int) -> [Int] {
-        (0..<count).sorted { a, b in
-            distances[a] > distances[b] || (distances[a] == distances[b] && indices[a] < indices[b])
-        }
+        centreLeadingValues.deallocate()
+        radii.deallocate()
+        for slot in 0..<centres.count { clusters[slot].release() }
+        clusters.deinitialize(count: centres.count)
+        clusters.deallocate()
     }
 
     /// Scans `cluster` for members closer to `centre` than to their own centre, moving them to
     /// `moves`. The triangle inequality keeps a member x unless |x - c_j| > |c - c_j| / 2, i.e.
     /// 4 |x - c_j|² > `bound` (a lower bound on |c - c_j|²): the members are sorted by that
-    /// distance, so the scan covers a prefix; the kept members stay sorted.
-    static func scan(_ cluster: inout KCenterCluster<Scalar>, bound: Float, centre: UnsafePointer<Float>, dimensions: Int, moves: inout KCenterMoves<Scalar>) {
-        let count = cluster.count
-        let indices = cluster.indices, distances = cluster.distances, coordinates = cluster.coordinates
-        var prefix = 0
-        while prefix < count && margin * distances[prefix] >= bound { prefix += 1 }
-        if prefix == 0 { return }
-        var write = 0, read = 0
-        @inline(__always) func visit(_ position: Int, _ distance: Float) {
-            let row = coordinates + position * dimensions
-            if distance < distances[position] {
-                moves.indices.append(indices[position])
-                moves.distances.append(distance)
-                moves.coordinates.append(contentsOf: UnsafeBufferPointer(start: row, count: dimensions))
-            } else {
-                if write != position {
-                    indices[write] = indices[position]
-                    distances[write] = distances[position]
-                    (coordinates + write * dimensions).update(from: row, count: dimensions)
+    /// distance, so the scan covers a prefix, a block of eight at a time; a partial distance
+    /// over the leading coordinates rules out most of them, the rest get a whole distance
+    /// (with an early exit). The kept members stay sorted.
+    static func scan(_ cluster: inout KCenterCluster<Scalar>, slot: Int, bound: Float, centre: UnsafePointer<Float>, dimensions: Int, leading: Int,
+                     moves: inout KCenterScratch<Scalar>) {
+        // Past the end the distances are zero, never in the prefix: `bound` is positive.
+        let prefixBound = SIMD8<Float>(repeating: Swift.max(bound, .leastNormalMagnitude))
+        moves.positions.removeAll(keepingCapacity: true)
+        let first = cluster.first
+        var block = first >> 3
+        // Positions before `first` in its block hold stale copies.
+        var valid = 0xFF & ~((1 << (first & 7)) - 1)
+        while block * 8 < cluster.end {
+            let memberDistances = UnsafeRawPointer(cluster.distances(block: block)).loadUnaligned(as: SIMD8<Float>.self)
+            let prefixLanes = valid & KCenterKernels.laneBits(memberDistances * margin .>= prefixBound)
+            if prefixLanes == 0 { break }
+            let partial = KCenterKernels.leadingSquaredDistances8(cluster.leadingValues(block: block), stride: 8, centre, leading: leading)
+            var open = prefixLanes & KCenterKernels.laneBits(partial .< memberDistances * KCenterKernels.partialSumFactor)
+            while open != 0 {
+                let lane = open.trailingZeroBitCount
+                open &= open - 1
+                let member = block * 8 + lane
+                let limit = memberDistances[lane]
+                let row = cluster.row(member, dimensions: dimensions)
+                let distance = KCenterKernels.squaredDistance(row, centre, dimensions, unlessAtLeast: limit)
+                if distance < limit {
+                    moves.indices.append(cluster.indices[member])
+                    moves.distances.append(distance)
+                    moves.coordinates.append(contentsOf: UnsafeBufferPointer(start: row, count: dimensions))
+                    moves.positions.append(member)
                 }
-                write += 1
             }
+            if prefixLanes != valid { break }
+            valid = 0xFF
+            block += 1
         }
-        while read + 4 <= prefix {
-            let four = squaredDistances4(coordinates + read * dimensions, centre, dimensions)
-            for lane in 0..<4 { visit(read + lane, four[lane]) }
-            read += 4
-        }
-        while read < prefix {
-            visit(read, squaredDistance(coordinates + read * dimensions, centre, dimensions))
-            read += 1
-        }
-        if write < prefix {
-            let tail = count - prefix
-            if tail > 0 {
-                memmove(indices + write, indices + prefix, tail * MemoryLayout<Int32>.stride)
-                memmove(distances + write, distances + prefix, tail * MemoryLayout<Float>.stride)
-                memmove(coordinates + write * dimensions, coordinates + prefix * dimensions, tail * dimensions * MemoryLayout<Scalar>.stride)
+        guard let last = moves.positions.last else { return }
+        // Close the gaps: the kept members before the last leaving one shift back, in order.
+        var write = last + 1, pending = moves.positions.count - 1
+        for member in Swift.stride(from: last, through: first, by: -1) {
+            if pending >= 0 && moves.positions[pending] == member {
+                pending -= 1
+                continue
             }
-            cluster.count = write + tail
+            write -= 1
+            cluster.move(member, to: write, leading: leading)
         }
+        cluster.first += moves.positions.count
+        moves.shrunk.append(slot)
     }
 
-    /// Adds a centre (point `centre`, coordinates already at row `centres.count` of
-    /// `centreCoordinates`) with its cluster.
+    /// Adds a centre (point `centre`) with its cluster.
     mutating func addCentre(_ centre: Int, _ cluster: KCenterCluster<Scalar>) {
-        let row = centreCoordinates + centres.count * dimensions
-        centreNorms.append(Self.dot(row, row, dimensions))
+        let slot = centres.count
+        let row = centreCoordinates + slot * dimensions
+        row.update(from: points + centre * dimensions, count: dimensions)
+        for column in 0..<centreLeading { centreLeadingValues[column * centreStride + slot] = row[column] }
+        (clusters + slot).initialize(to: cluster)
         centres.append(centre)
-        clusters.append(cluster)
+        setRadius(slot)
+    }
+
+    mutating func setRadius(_ slot: Int) {
+        let radius = clusters[slot].radius
+        radii[slot] = radius
+        tournament.update(slot, radius)
     }
 
     mutating func run(start: Int, target: Int) -> [Int] {
-        let points = self.points, dimensions = self.dimensions, count = self.count
+        let points = self.points, dimensions = self.dimensions, count = self.count, leading = self.leading
         let threads = Parallel.threadCount
         // The first centre owns every point.
         let startPoint = (0..<dimensions).map { points[start * dimensions + $0].floatValue }
@@ -313,106 +411,46 @@ struct KCenterSearch<Scalar: KCenterScalar> {
         initial.withUnsafeMutableBufferPointer { output in
             let output = UncheckedSendable(output.baseAddress!)
             Parallel.forEachRange(count, costPerItem: 2 * dimensions) { range in
-                for index in range { output.value[index] = index == start ? 0 : Self.squaredDistance(points + index * dimensions, startPoint, dimensions) }
+                for index in range { output.value[index] = index == start ? 0 : KCenterKernels.squaredDistance(points + index * dimensions, startPoint, dimensions) }
             }
         }
-        let allIndices = (0..<count).map { Int32($0) }
-        let sorted = Self.order(indices: allIndices, distances: initial, count: count)
-        let first = KCenterCluster(count: count, dimensions: dimensions) { indices, distances, coordinates in
-            for (position, index) in sorted.enumerated() {
-                indices[position] = Int32(index)
-                distances[position] = initial[index]
-                (coordinates + position * dimensions).update(from: points + index * dimensions, count: dimensions)
-            }
+        let sorted = (0..<count).sorted { a, b in initial[a] > initial[b] || (initial[a] == initial[b] && a < b) }
+        let first = KCenterCluster(count: count, dimensions: dimensions, leading: leading) { position in
+            let index = sorted[position]
+            return (Int32(index), initial[index], points + index * dimensions)
         }
-        centreCoordinates.update(from: startPoint, count: dimensions)
         addCentre(start, first)
-        // Rounding slack of the expanded squared distance |c|² + |c_j|² - 2 c·c_j, relative to
-        // the squared norms (generous: dot products of `dimensions` terms in Float32).
-        let slack = Float(dimensions + 64) * 2e-7
-        var bounds = [Float](repeating: 0, count: target + 4)
-        var candidates: [Int] = []
-        var radii: [Float] = [first.radius]
-        radii.reserveCapacity(target)
+        let centreValues = UnsafeMutablePointer<Float>.allocate(capacity: dimensions)
+        defer { centreValues.deallocate() }
+        var parts = [KCenterScratch<Scalar>](repeating: KCenterScratch(), count: threads)
         while centres.count < target {
             // The next centre: the farthest member of the widest cluster.
-            var widest = 0, widestRadius = radii[0]
-            for cluster in 1..<radii.count where radii[cluster] > widestRadius { widest = cluster; widestRadius = radii[cluster] }
-            guard widestRadius > 0 else { break }
-            let centre = Int(clusters[widest].indices[0])
+            let widest = tournament.winner
+            guard tournament[widest] > 0 else { break }
+            let centre = Int(clusters[widest].indices[clusters[widest].first])
             let centreCount = centres.count
-            let centreRow = centreCoordinates + centreCount * dimensions
-            for index in 0..<dimensions { centreRow[index] = clusters[widest].coordinates[index].floatValue }
-            let centrePoint = UnsafePointer(centreRow)
-            let centreNorm = Self.dot(centrePoint, centrePoint, dimensions)
-            // Lower bounds on the squared distances to every centre, by dot products with
-            // their contiguous copy (half the arithmetic of differences), on all cores when many.
-            let coordinates = UncheckedSendable(UnsafePointer(centreCoordinates))
-            let centreBox = UncheckedSendable(centrePoint)
-            centreNorms.withUnsafeBufferPointer { norms in
-                bounds.withUnsafeMutableBufferPointer { output in
-                    let pointers = UncheckedSendable((norms.baseAddress!, output.baseAddress!))
-                    let groups = (centreCount + 3) / 4
-                    Parallel.forEachRange(groups, costPerItem: 4 * dimensions) { range in
-                        let (norms, output) = pointers.value
-                        let coordinates = coordinates.value, centrePoint = centreBox.value
-                        for group in range {
-                            let existing = group * 4
-                            if existing + 4 <= centreCount {
-                                let products = Self.dots4(coordinates + existing * dimensions, centrePoint, dimensions)
-                                for lane in 0..<4 {
-                                    let total = centreNorm + norms[existing + lane]
-                                    output[existing + lane] = total - 2 * products[lane] - slack * total
-                                }
-                            } else {
-                                for row in existing..<centreCount {
-                                    let total = centreNorm + norms[row]
-                                    output[row] = total - 2 * Self.dot(coordinates + row * dimensions, centrePoint, dimensions) - slack * total
-                                }
-                            }
-                        }
+            for column in 0..<dimensions { centreValues[column] = points[centre * dimensions + column].floatValue }
+            let centrePoint = UnsafePointer(centreValues)
+            // Every cluster the new centre can take members from, scanned: on all threads (each
+            // a contiguous run of centres) when there are many centres.
+            for part in parts.indices { parts[part].clear() }
+            let blocks = (centreCount + 7) / 8
+            let sweep = KCenterSweep(dimensions: dimensions, leading: leading, centreLeading: centreLeading, centreCoordinates: centreCoordinates,
+                                     centreLeadingValues: centreLeadingValues, radii: radii, centreStride: centreStride)
+            let clusters = self.clusters
+            parts.withUnsafeMutableBufferPointer { partBuffer in
+                if threads <= 1 || centreCount < 1024 {
+                    sweep(blocks: 0..<blocks, centre: centrePoint, clusters: clusters, moves: &partBuffer[0])
+                } else {
+                    let box = UncheckedSendable((clusters, partBuffer.baseAddress!, centrePoint))
+                    DispatchQueue.concurrentPerform(iterations: threads) { part in
+                        let (clusters, parts, centrePoint) = box.value
+                        sweep(blocks: blocks * part / threads ..< blocks * (part + 1) / threads, centre: centrePoint, clusters: clusters,
+                              moves: &parts[part])
                     }
                 }
             }
-            // Clusters the new centre can take members from: |c - c_j| < 2 r_j.
-            candidates.removeAll(keepingCapacity: true)
-            var work = 0
-            for cluster in 0..<centreCount where bounds[cluster] <= Self.margin * radii[cluster] {
-                candidates.append(cluster)
-                work += clusters[cluster].count
-            }
-            var parts = [KCenterMoves<Scalar>](repeating: KCenterMoves(), count: threads)
-            if threads <= 1 || work * dimensions < 1 << 17 {
-                for cluster in candidates {
-                    Self.scan(&clusters[cluster], bound: bounds[cluster], centre: centrePoint, dimensions: dimensions, moves: &parts[0])
-                }
-            } else {
-                // Contiguous runs of candidates with about equal member counts, one per thread;
-                // each cluster is scanned by one thread.
-                var splits = [0]
-                var running = 0
-                for (position, cluster) in candidates.enumerated() {
-                    running += clusters[cluster].count
-                    if running * threads >= work * splits.count && splits.count < threads { splits.append(position + 1) }
-                }
-                while splits.count <= threads { splits.append(candidates.count) }
-                clusters.withUnsafeMutableBufferPointer { clusterBuffer in
-                    bounds.withUnsafeBufferPointer { boundBuffer in
-                        parts.withUnsafeMutableBufferPointer { partBuffer in
-                            let box = UncheckedSendable((clusterBuffer.baseAddress!, boundBuffer.baseAddress!, partBuffer.baseAddress!,
-                                                         candidates, splits, centrePoint))
-                            DispatchQueue.concurrentPerform(iterations: threads) { part in
-                                let (clusters, bounds, parts, candidates, splits, centrePoint) = box.value
-                                for position in splits[part] ..< splits[part + 1] {
-                                    let cluster = candidates[position]
-                                    Self.scan(&clusters[cluster], bound: bounds[cluster], centre: centrePoint, dimensions: dimensions, moves: &parts[part])
-                                }
-                            }
-                        }
-                    }
-                }
-            }
-            for cluster in candidates { radii[cluster] = clusters[cluster].radius }
+            for part in parts.indices { for cluster in parts[part].shrunk { setRadius(cluster) } }
             // The new cluster: the moved members, sorted.
             var moved = parts[0]
             for part in parts.dropFirst() {
@@ -420,42 +458,17 @@ struct KCenterSearch<Scalar: KCenterScalar> {
                 moved.distances += part.distances
                 moved.coordinates += part.coordinates
             }
-            let newOrder = Self.order(indices: moved.indices, distances: moved.distances, count: moved.indices.count)
-            let cluster = KCenterCluster(count: newOrder.count, dimensions: dimensions) { indices, distances, coordinates in
-                moved.coordinates.withUnsafeBufferPointer { source in
-                    for (position, member) in newOrder.enumerated() {
-                        indices[position] = moved.indices[member]
-                        distances[position] = moved.distances[member]
-                        (coordinates + position * dimensions).update(from: source.baseAddress! + member * dimensions, count: dimensions)
-                    }
+            let order = (0..<moved.indices.count).sorted { a, b in
+                moved.distances[a] > moved.distances[b] || (moved.distances[a] == moved.distances[b] && moved.indices[a] < moved.indices[b])
+            }
+            let cluster = moved.coordinates.withUnsafeBufferPointer { rows in
+                KCenterCluster(count: order.count, dimensions: dimensions, leading: leading) { position in
+                    let member = order[position]
+                    return (moved.indices[member], moved.distances[member], rows.baseAddress! + member * dimensions)
                 }
             }
             addCentre(centre, cluster)
-            radii.append(cluster.radius)
         }
         return centres
-    }
-}
-
-/// How the greedy k-centre run stores coordinates: `Float`, or `Float16` (half the memory
-/// traffic of the scans, for points already rounded to half precision). Arithmetic is in Float.
-protocol KCenterScalar: Sendable {
-    init(_ value: Float)
-    var floatValue: Float { get }
-    /// Eight consecutive values, as floats.
-    static func load8(_ pointer: UnsafePointer<Self>) -> SIMD8<Float>
-}
-
-extension Float: KCenterScalar {
-    @inline(__always) var floatValue: Float { self }
-    @inline(__always) static func load8(_ pointer: UnsafePointer<Float>) -> SIMD8<Float> {
-        UnsafeRawPointer(pointer).loadUnaligned(as: SIMD8<Float>.self)
-    }
-}
-
-extension Float16: KCenterScalar {
-    @inline(__always) var floatValue: Float { Float(self) }
-    @inline(__always) static func load8(_ pointer: UnsafePointer<Float16>) -> SIMD8<Float> {
-        SIMD8<Float>(UnsafeRawPointer(pointer).loadUnaligned(as: SIMD8<Float16>.self))
     }
 }

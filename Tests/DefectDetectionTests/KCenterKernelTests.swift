@@ -1,0 +1,156 @@
+// The greedy k-centre coreset's kernels against plain definitions: the early-exit squared
+// distance (bit-identical to the plain one below the limit, never below the limit above it),
+// the leading-coordinate partial distances of eight transposed points (Double reference,
+// relative 1e-5), lane masks as bits, the tournament tree (linear maximum, lowest index on
+// ties), the Jacobi eigen-decomposition (hand-derived 2x2; orthonormal, diagonalising,
+// sorted), the principal rotation (distances kept to relative 1e-4), and the whole search on
+// rotated half-precision points against the brute-force greedy, with enough centres for the
+// threaded sweep.
+
+import DefectDetection
+import FactoryKit
+import Foundation
+import Testing
+
+@Suite("k-centre kernels")
+struct KCenterKernelTests {
+    static func plainSquaredDistance(_ x: [Float], _ y: [Float]) -> Double {
+        zip(x, y).reduce(0.0) { sum, pair in
+            let d = Double(pair.0) - Double(pair.1)
+            return sum + d * d
+        }
+    }
+
+    @Test(arguments: [5, 16, 37, 128, 152])
+    func earlyExitDistanceDecidesLikeThePlainDistance(_ dimensions: Int) {
+        var generator = SeededGenerator(seed: UInt64(dimensions))
+        for _ in 0..<200 {
+            // Leading coordinates larger, as on principal axes.
+            let x = (0..<dimensions).map { Float16(generator.nextNormal() * 8 / Float($0 + 1).squareRoot()) }
+            let y = (0..<dimensions).map { _ in generator.nextNormal() }
+            let plain = x.withUnsafeBufferPointer { xs in y.withUnsafeBufferPointer { ys in
+                KCenterKernels.squaredDistance(xs.baseAddress!, ys.baseAddress!, dimensions)
+            } }
+            // Against the Double definition: Float sums of `dimensions` terms, relative 1e-5.
+            let reference = Self.plainSquaredDistance(x.map { Float($0) }, y)
+            #expect(abs(Double(plain) - reference) <= 1e-5 * reference + 1e-6)
+            for fraction: Float in [0.05, 0.3, 0.7, 0.999, 1, 1.001, 2] {
+                let limit = plain * fraction
+                let early = x.withUnsafeBufferPointer { xs in y.withUnsafeBufferPointer { ys in
+                    KCenterKernels.squaredDistance(xs.baseAddress!, ys.baseAddress!, dimensions, unlessAtLeast: limit)
+                } }
+                #expect((early < limit) == (plain < limit), "same decision at limit \(limit)")
+                if early < limit {
+                    #expect(early == plain, "below the limit: the plain value, bit for bit")
+                } else {
+                    #expect(early >= limit && early <= plain, "a partial sum between the limit and the whole")
+                }
+            }
+        }
+    }
+
+    @Test func leadingPartialDistancesMatchTheDefinition() {
+        var generator = SeededGenerator(seed: 12)
+        let leading = 16, stride = 11
+        // Eight points transposed: row h holds coordinate h of points 0..<8 (then padding).
+        let values = (0..<(leading * stride)).map { _ in Float16(generator.nextNormal() * 3) }
+        let y = (0..<leading).map { _ in generator.nextNormal() }
+        let sums = values.withUnsafeBufferPointer { v in y.withUnsafeBufferPointer { ys in
+            KCenterKernels.leadingSquaredDistances8(v.baseAddress!, stride: stride, ys.baseAddress!, leading: leading)
+        } }
+        for point in 0..<8 {
+            let reference = Self.plainSquaredDistance((0..<leading).map { Float(values[$0 * stride + point]) }, y)
+            #expect(abs(Double(sums[point]) - reference) <= 1e-5 * reference, "point \(point)")
+        }
+    }
+
+    @Test func laneBitsNumberTheLanes() {
+        let values = SIMD8<Float>(3, -1, 4, 1, -5, 9, 2, -6)
+        #expect(KCenterKernels.laneBits(values .> 0) == 0b0110_1101)
+        #expect(KCenterKernels.laneBits(values .> 100) == 0)
+        #expect(KCenterKernels.laneBits(values .< 100) == 0xFF)
+    }
+
+    @Test(arguments: [1, 2, 7, 64, 1000])
+    func tournamentFindsTheLinearMaximum(_ capacity: Int) {
+        var generator = SeededGenerator(seed: UInt64(capacity))
+        var tree = KCenterTournament(capacity: capacity)
+        var values = [Float](repeating: -1, count: capacity)
+        for step in 0..<3000 {
+            let index = Int(generator.next() % UInt64(capacity))
+            // Few distinct values, so that ties are common.
+            let value = Float(generator.next() % 5)
+            values[index] = value
+            tree.update(index, value)
+            let best = values.max()!
+            let expected = values.firstIndex(of: best)!
+            #expect(tree.winner == expected, "step \(step)")
+            #expect(tree[tree.winner] == best)
+        }
+    }
+
+    @Test func jacobiEigenOfATwoByTwo() {
+        // [[2, 1], [1, 2]]: eigenvalues 3 and 1, eigenvectors (1, 1) / sqrt 2 and (1, -1) / sqrt 2.
+        let (values, vectors) = PrincipalAxes.symmetricEigen([2, 1, 1, 2], dimensions: 2)
+        #expect(abs(values[0] - 3) < 1e-12 && abs(values[1] - 1) < 1e-12)
+        let half = 0.5.squareRoot()
+        #expect(abs(abs(vectors[0]) - half) < 1e-12 && abs(vectors[2] - vectors[0]) < 1e-12, "column 0 along (1, 1)")
+        #expect(abs(abs(vectors[1]) - half) < 1e-12 && abs(vectors[3] + vectors[1]) < 1e-12, "column 1 along (1, -1)")
+    }
+
+    @Test(arguments: [3, 20, 128])
+    func jacobiEigenDiagonalises(_ n: Int) {
+        var generator = SeededGenerator(seed: UInt64(n))
+        // A covariance-like matrix: B Bᵀ with a decaying spectrum.
+        let b = (0..<(n * n)).map { index in Double(generator.nextNormal()) / Double(index % n + 1) }
+        var a = [Double](repeating: 0, count: n * n)
+        for i in 0..<n { for j in 0..<n { for k in 0..<n { a[i * n + j] += b[i * n + k] * b[j * n + k] } } }
+        let (values, v) = PrincipalAxes.symmetricEigen(a, dimensions: n)
+        let scale = a.map(abs).max()!
+        for i in 0..<n {
+            if i > 0 { #expect(values[i] <= values[i - 1], "sorted") }
+            for j in 0..<n {
+                var dot = 0.0, rotated = 0.0
+                for k in 0..<n {
+                    dot += v[k * n + i] * v[k * n + j]
+                    for l in 0..<n { rotated += v[k * n + i] * a[k * n + l] * v[l * n + j] }
+                }
+                // Double rounding over n-term sums: 1e-10 (relative to the largest entry).
+                #expect(abs(dot - (i == j ? 1 : 0)) < 1e-10, "orthonormal \(i) \(j)")
+                #expect(abs(rotated - (i == j ? values[i] : 0)) < 1e-10 * scale * Double(n), "diagonal \(i) \(j)")
+            }
+        }
+    }
+
+    @Test func principalCoordinatesKeepDistancesAndSortVariances() {
+        var generator = SeededGenerator(seed: 17)
+        let count = 400, dimensions = 24
+        // Anisotropic points: coordinate k scaled by (k + 1), so variance grows with k.
+        let values = (0..<(count * dimensions)).map { index in generator.nextNormal() * Float(index % dimensions + 1) + 5 }
+        let rotated = CoresetSelection.principalCoordinates(Tensor(values, shape: [count, dimensions])).scalars
+        for pair in 0..<50 {
+            let a = pair, b = count - 1 - pair
+            let before = Self.plainSquaredDistance(Array(values[a * dimensions ..< (a + 1) * dimensions]), Array(values[b * dimensions ..< (b + 1) * dimensions]))
+            let after = Self.plainSquaredDistance(Array(rotated[a * dimensions ..< (a + 1) * dimensions]), Array(rotated[b * dimensions ..< (b + 1) * dimensions]))
+            // A Float rotation (orthonormal to ~1e-7) of Float data: relative 1e-4.
+            #expect(abs(after - before) <= 1e-4 * before, "pair \(pair)")
+        }
+        let variances = (0..<dimensions).map { column in (0..<count).reduce(0.0) { $0 + Double(rotated[$1 * dimensions + column]) * Double(rotated[$1 * dimensions + column]) } }
+        for column in 1..<dimensions { #expect(variances[column] <= variances[column - 1] * (1 + 1e-4), "column \(column)") }
+        let means = (0..<dimensions).map { column in (0..<count).reduce(0.0) { $0 + Double(rotated[$1 * dimensions + column]) } / Double(count) }
+        #expect(means.allSatisfy { abs($0) < 1e-3 }, "centred")
+    }
+
+    @Test func rotatedHalfPrecisionCoresetIsTheExactGreedy() {
+        // The realistic path: clustered points on their principal axes, rounded to Float16 —
+        // most members ruled out by partial distances — and enough centres (over 1024) for
+        // the threaded sweep.
+        let count = 5000, dimensions = 32, selecting = 1300
+        let points = PatchCoreMathTests.points(count: count, dimensions: dimensions, clusters: 40, seed: 9)
+        let rotated = CoresetSelection.principalCoordinates(Tensor(points, shape: [count, dimensions])).scalars
+        let rounded = rotated.map { Float(Float16($0)) }
+        let fast = CoresetSelection.greedyKCenter(points: rotated, dimensions: dimensions, selecting: selecting, start: 123, halfPrecision: true)
+        let reference = PatchCoreMathTests.bruteForceGreedy(rounded, dimensions: dimensions, selecting: selecting, start: 123)
+        #expect(fast == reference)
+    }
+}
