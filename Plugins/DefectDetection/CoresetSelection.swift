@@ -241,40 +241,45 @@ struct KCenterSweep<Scalar: KCenterScalar>: @unchecked Sendable {
                 keep &= keep - 1
             }
         }
-        // Whole distances, and then scans, each loading the data of the one a few places
-        // ahead early (independent cache misses overlap).
+        // Whole distances, and then scans, in groups: first one load from each cache line the
+        // group will need (independent loads: their cache misses overlap), then the work.
         var touched: UInt32 = 0
-        let lookahead = 8, rowBytes = dimensions * MemoryLayout<Scalar>.stride
+        let group = 8, rowBytes = dimensions * MemoryLayout<Scalar>.stride
         moves.survivors.withUnsafeBufferPointer { survivors in
-            for (position, cluster) in survivors.enumerated() {
-                let cluster = Int(cluster)
-                if position + lookahead < survivors.count {
-                    let ahead = UnsafeRawPointer(centreCoordinates + Int(survivors[position + lookahead]) * dimensions)
-                    touched &+= UInt32(ahead.load(as: UInt8.self)) &+ UInt32(ahead.load(fromByteOffset: Swift.min(64, rowBytes - 1), as: UInt8.self))
+            for groupStart in Swift.stride(from: 0, to: survivors.count, by: group) {
+                let members = groupStart ..< Swift.min(groupStart + group, survivors.count)
+                for position in members {
+                    let row = UnsafeRawPointer(centreCoordinates + Int(survivors[position]) * dimensions)
+                    touched &+= UInt32(row.load(as: UInt8.self)) &+ UInt32(row.load(fromByteOffset: Swift.min(64, rowBytes - 1), as: UInt8.self))
                 }
-                // Past `limit` (with the early exit's factor) the bound exceeds margin r_j².
-                let radius = radii[cluster]
-                let limit = KCenterSearch<Scalar>.margin * radius / (1 - KCenterSearch<Scalar>.distanceSlack)
-                let whole = KCenterKernels.squaredDistance(UnsafePointer(centreCoordinates + cluster * dimensions), centre, dimensions, unlessAtLeast: limit)
-                let bound = whole * (1 - KCenterSearch<Scalar>.distanceSlack)
-                if bound <= KCenterSearch<Scalar>.margin * radius {
-                    moves.candidates.append(Int32(cluster))
-                    moves.bounds.append(bound)
+                for position in members {
+                    let cluster = Int(survivors[position])
+                    // Past `limit` (with the early exit's factor) the bound exceeds margin r_j².
+                    let radius = radii[cluster]
+                    let limit = KCenterSearch<Scalar>.margin * radius / (1 - KCenterSearch<Scalar>.distanceSlack)
+                    let whole = KCenterKernels.squaredDistance(UnsafePointer(centreCoordinates + cluster * dimensions), centre, dimensions, unlessAtLeast: limit)
+                    let bound = whole * (1 - KCenterSearch<Scalar>.distanceSlack)
+                    if bound <= KCenterSearch<Scalar>.margin * radius {
+                        moves.candidates.append(Int32(cluster))
+                        moves.bounds.append(bound)
+                    }
                 }
             }
         }
         let candidates = moves.candidates, bounds = moves.bounds
-        for position in candidates.indices {
-            if position + 2 * lookahead < candidates.count {
-                touched &+= UInt32(truncatingIfNeeded: clusters[Int(candidates[position + 2 * lookahead])].first)
+        for groupStart in Swift.stride(from: 0, to: candidates.count, by: group) {
+            let members = groupStart ..< Swift.min(groupStart + group, candidates.count)
+            for position in members { touched &+= UInt32(truncatingIfNeeded: clusters[Int(candidates[position])].first) }
+            for position in members {
+                let cluster = clusters[Int(candidates[position])]
+                let front = UnsafeRawPointer(cluster.distances(block: cluster.first >> 3)), last = cluster.blockBytes - 1
+                for offset in Swift.stride(from: 0, to: 320, by: 64) { touched &+= UInt32(front.load(fromByteOffset: Swift.min(offset, last), as: UInt8.self)) }
             }
-            if position + lookahead < candidates.count {
-                let ahead = clusters[Int(candidates[position + lookahead])]
-                let front = UnsafeRawPointer(ahead.distances(block: ahead.first >> 3)), last = ahead.blockBytes - 1
-                for offset in Swift.stride(from: 0, to: 256, by: 64) { touched &+= UInt32(front.load(fromByteOffset: Swift.min(offset, last), as: UInt8.self)) }
+            for position in members {
+                let cluster = Int(candidates[position])
+                KCenterSearch<Scalar>.scan(&clusters[cluster], slot: cluster, bound: bounds[position], centre: centre, dimensions: dimensions,
+                                           leading: leading, moves: &moves)
             }
-            let cluster = Int(candidates[position])
-            KCenterSearch<Scalar>.scan(&clusters[cluster], slot: cluster, bound: bounds[position], centre: centre, dimensions: dimensions, leading: leading, moves: &moves)
         }
         moves.touched &+= touched
     }
