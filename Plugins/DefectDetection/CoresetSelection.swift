@@ -223,11 +223,11 @@ struct KCenterSweep<Scalar: KCenterScalar>: @unchecked Sendable {
     let radii: UnsafeMutablePointer<Float>
     let centreStride: Int
 
-    /// Finds the clusters among centres `8 blocks` that the new centre can take members from
-    /// (|c - c_j| < 2 r_j: the leading coordinates rule out most, eight centres per vector; the
-    /// rest get a whole distance) and scans them.
+    /// Finds the clusters of the centres in `blocks` (eight centres each) that the new centre
+    /// can take members from (|c - c_j| < 2 r_j: the leading coordinates rule out most, eight
+    /// centres per vector; the rest get a whole distance with an early exit) and scans them.
     func callAsFunction(blocks: Range<Int>, centre: UnsafePointer<Float>, clusters: UnsafeMutablePointer<KCenterCluster<Scalar>>,
-               moves: inout KCenterScratch<Scalar>) {
+                        moves: inout KCenterScratch<Scalar>) {
         let keepFactor = SIMD8<Float>(repeating: KCenterSearch<Scalar>.margin * KCenterKernels.partialSumFactor)
         moves.survivors.removeAll(keepingCapacity: true)
         moves.candidates.removeAll(keepingCapacity: true)
