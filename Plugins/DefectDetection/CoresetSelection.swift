@@ -95,20 +95,9 @@ public enum CoresetSelection {
     public static func principalCoordinates(_ points: Tensor) -> Tensor {
         precondition(points.rank == 2, "principalCoordinates: points must be [N, D], got \(points.shape)")
         let count = points.shape[0], dimensions = points.shape[1]
-        var values = points.contiguous().scalars
-        guard count > 0 else { return Tensor(values, shape: [count, dimensions]) }
-        var mean = [Double](repeating: 0, count: dimensions)
-        for row in 0..<count { for column in 0..<dimensions { mean[column] += Double(values[row * dimensions + column]) } }
-        let centre = mean.map { Float($0 / Double(count)) }
-        for row in 0..<count { for column in 0..<dimensions { values[row * dimensions + column] -= centre[column] } }
-        let centred = Tensor(values, shape: [count, dimensions])
-        let product = withoutGradients { centred.transposed().matmul(centred) }.contiguous().scalars
-        var covariance = [Double](repeating: 0, count: dimensions * dimensions)
-        for row in 0..<dimensions {
-            for column in 0..<dimensions {
-                covariance[row * dimensions + column] = (Double(product[row * dimensions + column]) + Double(product[column * dimensions + row])) / 2
-            }
-        }
+        guard count > 0 else { return Tensor([Float](), shape: [count, dimensions]) }
+        let (_, centredValues, covariance) = PrincipalAxes.centredCovariance(points.contiguous().scalars, rows: count, dimensions: dimensions)
+        let centred = Tensor(centredValues, shape: [count, dimensions])
         let axes = PrincipalAxes.symmetricEigen(covariance, dimensions: dimensions).vectors
         let rotation = Tensor(axes.map { Float($0) }, shape: [dimensions, dimensions])
         return withoutGradients { centred.matmul(rotation) }.contiguous()

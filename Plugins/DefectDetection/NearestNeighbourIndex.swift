@@ -80,27 +80,12 @@ public struct NearestNeighbourIndex {
         }
         let first = Swift.max(1, Swift.min(requestedFirst, components))
         firstStageComponents = first
-        // Mean and covariance (Double), then the top principal directions by subspace
-        // iteration. Any orthonormal basis gives valid bounds; a better one, tighter bounds.
-        var mean = [Double](repeating: 0, count: dimensions)
-        for row in 0..<count { for column in 0..<dimensions { mean[column] += Double(values[row * dimensions + column]) } }
-        mean = mean.map { $0 / Double(count) }
-        let meanFloat = mean.map { Float($0) }
-        var centred = values
-        for row in 0..<count { for column in 0..<dimensions { centred[row * dimensions + column] -= meanFloat[column] } }
-        var covarianceFloat = [Float](repeating: 0, count: dimensions * dimensions)
-        centred.withUnsafeBufferPointer { x in
-            covarianceFloat.withUnsafeMutableBufferPointer { c in
-                BLAS.gemm(rows: dimensions, columns: dimensions, depth: count,
-                          MatrixOperand(pointer: x.baseAddress!, leadingDimension: dimensions, transposed: true),
-                          MatrixOperand(pointer: x.baseAddress!, leadingDimension: dimensions, transposed: false),
-                          c.baseAddress!, leadingDimension: dimensions)
-            }
-        }
-        let covariance = covarianceFloat.map { Double($0) }
-        let basis = Self.principalDirections(covariance, dimensions: dimensions, components: components)
+        // Mean, covariance and the top principal directions. Any orthonormal basis gives
+        // valid bounds; the principal one, the tightest.
+        let (meanFloat, centred, covariance) = PrincipalAxes.centredCovariance(values, rows: count, dimensions: dimensions)
+        let axes = PrincipalAxes.symmetricEigen(covariance, dimensions: dimensions).vectors
         self.mean = meanFloat
-        self.basis = basis.map { Float($0) }
+        self.basis = (0..<(dimensions * components)).map { Float(axes[($0 / components) * dimensions + $0 % components]) }
         let reduced = Self.reduce(centred: centred, rows: count, dimensions: dimensions, basis: self.basis, components: components)
         // Blocks of 8 rows, transposed, in an order that keeps near rows in the same block;
         // padding rows have an infinite norm term, so their bounds are infinite and never win.
@@ -160,54 +145,6 @@ public struct NearestNeighbourIndex {
         }
         split(0..<rows)
         return order
-    }
-
-    /// `components` orthonormal columns (`[D, components]`, row-major) spanning about the top
-    /// eigenvectors of the symmetric `covariance`: subspace iteration with Gram-Schmidt.
-    static func principalDirections(_ covariance: [Double], dimensions: Int, components: Int) -> [Double] {
-        // Start: a fixed pseudo-random basis (deterministic), then C·V, orthonormalised.
-        var generator = SeededGenerator(seed: 17)
-        var v = (0..<(dimensions * components)).map { _ in Double(generator.nextNormal()) }
-        func orthonormalise(_ v: inout [Double]) {
-            for column in 0..<components {
-                for _ in 0..<2 {  // twice, for numerical orthogonality
-                    for previous in 0..<column {
-                        var dot = 0.0
-                        for row in 0..<dimensions { dot += v[row * components + column] * v[row * components + previous] }
-                        for row in 0..<dimensions { v[row * components + column] -= dot * v[row * components + previous] }
-                    }
-                }
-                var norm = 0.0
-                for row in 0..<dimensions { norm += v[row * components + column] * v[row * components + column] }
-                norm = norm.squareRoot()
-                if norm < 1e-300 {
-                    // Degenerate: any unit vector orthogonal to the others will do.
-                    for row in 0..<dimensions { v[row * components + column] = row == column ? 1 : 0 }
-                    for previous in 0..<column {
-                        let dot = v[column * components + previous]
-                        for row in 0..<dimensions { v[row * components + column] -= dot * v[row * components + previous] }
-                    }
-                    norm = 0
-                    for row in 0..<dimensions { norm += v[row * components + column] * v[row * components + column] }
-                    norm = Swift.max(norm.squareRoot(), 1e-300)
-                }
-                for row in 0..<dimensions { v[row * components + column] /= norm }
-            }
-        }
-        orthonormalise(&v)
-        var product = [Double](repeating: 0, count: dimensions * components)
-        for _ in 0..<30 {
-            for row in 0..<dimensions {
-                for column in 0..<components {
-                    var sum = 0.0
-                    for k in 0..<dimensions { sum += covariance[row * dimensions + k] * v[k * components + column] }
-                    product[row * components + column] = sum
-                }
-            }
-            v = product
-            orthonormalise(&v)
-        }
-        return v
     }
 
     /// `[rows, components + 1]`: each centred row's principal coordinates and residual norm.

@@ -1,11 +1,42 @@
-// PrincipalAxes: the eigenvectors of a small symmetric matrix (a covariance) by cyclic Jacobi
-// rotations in Double, sorted by decreasing eigenvalue — an orthogonal basis, to rotate points
-// onto their principal axes without changing their distances (CoresetSelection uses it so that
-// partial distances over the leading coordinates prune early). Meant for dimensions up to a
-// few hundred (O(d³) per sweep). Not here: PCA of large data (the covariance is the caller's).
+// PrincipalAxes: the principal axes of a set of points — their mean and covariance (one GEMM),
+// and the eigenvectors of a small symmetric matrix by cyclic Jacobi rotations in Double, sorted
+// by decreasing eigenvalue: an orthogonal basis, to rotate points onto their principal axes
+// without changing their distances. CoresetSelection uses it so that partial distances over
+// the leading coordinates prune early; NearestNeighbourIndex, for its lower bounds. Meant for
+// dimensions up to a few hundred (O(d³) per sweep). Not here: what the callers do with the axes.
 
-/// Eigen-decomposition of symmetric matrices.
+import FactoryKit
+
+/// Principal axes of points, and eigen-decomposition of symmetric matrices.
 public enum PrincipalAxes {
+    /// The mean of `rows` points of `dimensions` values (row-major), the points minus that
+    /// mean, and their covariance (the centred points' Gram matrix `XᵀX`, not divided by the
+    /// count, symmetrised; `dimensions²` values, row-major).
+    public static func centredCovariance(_ values: [Float], rows: Int, dimensions: Int) -> (mean: [Float], centred: [Float], covariance: [Double]) {
+        precondition(rows > 0 && dimensions > 0 && values.count == rows * dimensions, "centredCovariance: \(values.count) values are not \(rows) rows of \(dimensions)")
+        var sums = [Double](repeating: 0, count: dimensions)
+        for row in 0..<rows { for column in 0..<dimensions { sums[column] += Double(values[row * dimensions + column]) } }
+        let mean = sums.map { Float($0 / Double(rows)) }
+        var centred = values
+        for row in 0..<rows { for column in 0..<dimensions { centred[row * dimensions + column] -= mean[column] } }
+        var product = [Float](repeating: 0, count: dimensions * dimensions)
+        centred.withUnsafeBufferPointer { x in
+            product.withUnsafeMutableBufferPointer { c in
+                BLAS.gemm(rows: dimensions, columns: dimensions, depth: rows,
+                          MatrixOperand(pointer: x.baseAddress!, leadingDimension: dimensions, transposed: true),
+                          MatrixOperand(pointer: x.baseAddress!, leadingDimension: dimensions, transposed: false),
+                          c.baseAddress!, leadingDimension: dimensions)
+            }
+        }
+        var covariance = [Double](repeating: 0, count: dimensions * dimensions)
+        for row in 0..<dimensions {
+            for column in 0..<dimensions {
+                covariance[row * dimensions + column] = (Double(product[row * dimensions + column]) + Double(product[column * dimensions + row])) / 2
+            }
+        }
+        return (mean, centred, covariance)
+    }
+
     /// The eigenvalues and eigenvectors of the symmetric `matrix` (`dimensions²` values,
     /// row-major; only symmetric input is meaningful).
     /// - Returns: `values` in decreasing order and `vectors` (`dimensions²`, row-major) whose
