@@ -31,7 +31,19 @@ extension Tensor {
             result = mapElements(GELUOperator.self)
         }
         return result.recordGradient("gelu", inputs: [self]) { [self] g in
-            [Tensor.combineElements(self, g, GELUBackward.self, operation: "gelu")]
+            guard isContiguous && g.isContiguous && g.shape == shape else {
+                return [Tensor.combineElements(self, g, GELUBackward.self, operation: "gelu")]
+            }
+            // The common case: one loop over both dense operands (GELUBackwardKernel).
+            let inputGradient = Tensor.uninitialized(shape)
+            let pointers = UncheckedSendable((UnsafePointer(storage.pointer + offset), UnsafePointer(g.storage.pointer + g.offset),
+                                              inputGradient.storage.pointer))
+            Parallel.forEachRange(count, costPerItem: 4) { range in
+                let (x, gradient, target) = pointers.value
+                GELUBackwardKernel.apply(input: x + range.lowerBound, gradient: gradient + range.lowerBound,
+                                         into: target + range.lowerBound, count: range.count)
+            }
+            return [inputGradient]
         }
     }
 
