@@ -86,11 +86,12 @@ extension Tensor {
         let order = topologicalOrder()
         var pending: [ObjectIdentifier: Tensor] = [ObjectIdentifier(self): start]
         for node in order.reversed() {
-            guard let incoming = pending.removeValue(forKey: ObjectIdentifier(node)) else { continue }
+            var incoming = pending.removeValue(forKey: ObjectIdentifier(node))
             guard let function = node.gradientFunction else {
-                node.accumulateLeafGradient(incoming)
+                if incoming != nil { node.accumulateLeafGradient(&incoming) }
                 continue
             }
+            guard let incoming else { continue }
             let inputGradients = function.backward(incoming)
             precondition(inputGradients.count == function.inputs.count,
                          "backward: \(function.operation) returned \(inputGradients.count) gradients for \(function.inputs.count) inputs")
@@ -107,12 +108,27 @@ extension Tensor {
         }
     }
 
-    private func accumulateLeafGradient(_ incoming: Tensor) {
+    /// Adds `incoming` (taken: set to `nil`) to this leaf's gradient. A first gradient that
+    /// is dense and whose storage nothing else holds (a fresh kernel output, such as an
+    /// embedding table's gradient) becomes the leaf's gradient as it is; any other is copied,
+    /// so a leaf's gradient never shares storage with another tensor.
+    private func accumulateLeafGradient(_ incoming: inout Tensor?) {
         if let existing = gradient {
-            gradient = existing + incoming
-        } else {
-            gradient = incoming.contiguousCopy()
+            gradient = existing + incoming!
+            incoming = nil
+            return
         }
+        guard incoming!.isContiguous && incoming!.offset == 0 && incoming!.count == incoming!.storage.count else {
+            gradient = incoming!.contiguousCopy()
+            incoming = nil
+            return
+        }
+        var storage = incoming!.storage
+        let shape = incoming!.shape
+        incoming = nil  // releases the tensor, and with it its hold on the storage, unless held elsewhere
+        let unshared = isKnownUniquelyReferenced(&storage)
+        let dense = Tensor(storage: storage, shape: shape)
+        gradient = unshared ? dense : dense.contiguousCopy()
     }
 
     /// Every tensor reachable from `self` through recorded operations that requires

@@ -18,6 +18,35 @@ import Testing
         #expect(x.gradient == nil)
     }
 
+    @Test func leafGradientsNeverShareStorage() {
+        // Addition hands the same gradient tensor to both operands; a seed given to a leaf
+        // is the caller's. Each leaf's gradient must be its own buffer.
+        let x = Tensor([1, 2, 3]), y = Tensor([4, 5, 6])
+        x.requiresGradient = true
+        y.requiresGradient = true
+        let seed = Tensor([1, 1, 1])
+        (x + y).backward(seed)
+        #expect(x.gradient!.storage !== y.gradient!.storage)
+        #expect(x.gradient!.storage !== seed.storage && y.gradient!.storage !== seed.storage)
+        #expect(x.gradient!.scalars == [1, 1, 1] && y.gradient!.scalars == [1, 1, 1])
+        let leaf = Tensor([2, 3])
+        leaf.requiresGradient = true
+        let leafSeed = Tensor([7, 8])
+        leaf.backward(leafSeed)
+        #expect(leaf.gradient!.storage !== leafSeed.storage && leaf.gradient!.scalars == [7, 8])
+    }
+
+    @Test func freshDenseGradientIsKeptWithoutACopyAndStillAccumulates() {
+        // An embedding table's gradient is a fresh dense kernel output that nothing else
+        // holds: it becomes the leaf's gradient as it is, and later backward calls add to it.
+        let table = TestData.uniform([5, 3], seed: 1)
+        table.requiresGradient = true
+        Tensor.embedding(table, indices: [1, 3, 1]).sum().backward()
+        #expect(table.gradient!.scalars == [0, 0, 0, 2, 2, 2, 0, 0, 0, 1, 1, 1, 0, 0, 0])
+        Tensor.embedding(table, indices: [4]).sum().backward()
+        #expect(table.gradient!.scalars == [0, 0, 0, 2, 2, 2, 0, 0, 0, 1, 1, 1, 1, 1, 1])
+    }
+
     @Test func noGradientScopeRecordsNothing() {
         let x = Tensor([1, 2])
         x.requiresGradient = true
