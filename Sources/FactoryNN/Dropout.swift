@@ -26,6 +26,12 @@ public final class Dropout: Module {
         input.dropout(probability: probability, training: isTraining, generator: &generator)
     }
 
+    /// `dropout(input) + residual` in one pass, with the module's own generator (the same
+    /// mask and result as calling the module and then adding; `input + residual` in evaluation).
+    public func callAsFunction(_ input: Tensor, adding residual: Tensor) -> Tensor {
+        input.dropout(probability: probability, training: isTraining, generator: &generator, adding: residual)
+    }
+
     /// Drops elements of `input` with a caller's generator (identity in evaluation).
     public func callAsFunction(_ input: Tensor, generator: inout SeededGenerator) -> Tensor {
         input.dropout(probability: probability, training: isTraining, generator: &generator)

@@ -35,7 +35,7 @@ public final class BertResidualOutput: Module {
             // Dropout is the identity: the residual is added inside the product (one pass less).
             return layerNorm(Tensor.linear(input, weight: dense.weight, bias: dense.bias, adding: residual))
         }
-        return layerNorm(dropout(dense(input)) + residual)
+        return layerNorm(dropout(dense(input), adding: residual))
     }
 }
 
