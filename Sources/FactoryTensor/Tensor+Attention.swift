@@ -219,9 +219,9 @@ enum AttentionKernels {
                               MatrixOperand(pointer: g + head, leadingDimension: C, transposed: false),
                               MatrixOperand(pointer: value + input, leadingDimension: S, transposed: true),
                               scores, leadingDimension: T)
-                    if let dropoutMask { multiply(UnsafePointer(scores), dropoutMask + layout.blockOffset(pair), into: scores, count: T * T) }
+                    let mask = dropoutMask.map { $0 + layout.blockOffset(pair) }
                     for row in 0..<T {
-                        SoftmaxKernels.backwardRow(block + row * T, scores + row * T, scores + row * T, T, logarithm: false)
+                        softmaxBackwardRow(block + row * T, scores + row * T, mask: mask.map { $0 + row * T }, T)
                     }
                     // dQ = scale · dS K,  dK = scale · dSᵀ Q
                     BLAS.gemm(rows: T, columns: D, depth: T, alpha: layout.scale,
@@ -253,6 +253,41 @@ enum AttentionKernels {
             for column in 0..<T where mask[start + column] == 0 { scores[column] = -.infinity }
             SoftmaxKernels.forwardRow(scores, scores, T, logarithm: false)
         }
+    }
+
+    /// The softmax backward of one row in place: `g` (the gradient of the dropped
+    /// probabilities) is first multiplied by the row's dropout mask, when there is one, in
+    /// the same pass that sums it against the probabilities `y`; then `g ← y · (g − Σ g·y)`.
+    /// The same operations in the same order as multiplying by the mask and then calling
+    /// `SoftmaxKernels.backwardRow`, one pass over the row fewer.
+    @inline(__always)
+    static func softmaxBackwardRow(_ y: UnsafePointer<Float>, _ g: UnsafeMutablePointer<Float>, mask: UnsafePointer<Float>?, _ count: Int) {
+        guard let mask else {
+            SoftmaxKernels.backwardRow(y, g, g, count, logarithm: false)
+            return
+        }
+        var vectorTotal = Float8()
+        var index = 0
+        while index + 8 <= count {
+            let masked = load(g + index) * load(mask + index)
+            store(masked, g + index)
+            vectorTotal += masked * load(y + index)
+            index += 8
+        }
+        var total = vectorTotal.sum()
+        while index < count {
+            let masked = g[index] * mask[index]
+            g[index] = masked
+            total += masked * y[index]
+            index += 1
+        }
+        let vectorTotalRepeated = Float8(repeating: total)
+        index = 0
+        while index + 8 <= count {
+            store(load(y + index) * (load(g + index) - vectorTotalRepeated), g + index)
+            index += 8
+        }
+        while index < count { g[index] = y[index] * (g[index] - total); index += 1 }
     }
 
     /// `target[i] = a[i] * b[i]`.
