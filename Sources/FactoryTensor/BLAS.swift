@@ -1,4 +1,4 @@
-// BLAS: the thin, checked wrapper over cblas_sgemm that every matrix product goes through.
+// BLAS: the thin, checked wrapper over cblas_sgemm (and cblas_sgemv) that every matrix product goes through.
 // Operands are described by pointer, leading dimension and a transpose flag, so callers
 // pass transposed views without copying.
 
@@ -44,5 +44,24 @@ public enum BLAS {
             a.pointer, Int32(Swift.max(a.leadingDimension, 1)),
             b.pointer, Int32(Swift.max(b.leadingDimension, 1)),
             beta, c, Int32(Swift.max(ldc, 1)))
+    }
+
+    /// `y = alpha * op(a) @ x + beta * y` for a row-major `a` of `rows` x `columns` (stored),
+    /// `op(a)` being `a` or, with `transposed`, its transpose; `x` and `y` are contiguous.
+    @inlinable
+    public static func gemv(
+        rows: Int, columns: Int, alpha: Float = 1, _ a: UnsafePointer<Float>, leadingDimension lda: Int, transposed: Bool,
+        _ x: UnsafePointer<Float>, beta: Float = 0, _ y: UnsafeMutablePointer<Float>
+    ) {
+        let outputs = transposed ? columns : rows
+        if outputs == 0 { return }
+        _ = Parallel.threadCount  // configures OpenBLAS's threads before its first use
+        if rows == 0 || columns == 0 {
+            for index in 0..<outputs { y[index] = beta == 0 ? 0 : y[index] * beta }
+            return
+        }
+        cblas_sgemv(
+            CblasRowMajor, transposed ? CblasTrans : CblasNoTrans, Int32(rows), Int32(columns), alpha,
+            a, Int32(Swift.max(lda, 1)), x, 1, beta, y, 1)
     }
 }

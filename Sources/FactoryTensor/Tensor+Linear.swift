@@ -3,7 +3,7 @@
 // result) and the product is accumulated onto them by BLAS (beta = 1), so neither costs an
 // extra pass over the output and the tape holds one node instead of a product and adds.
 // With many rows and several threads, the rows are split across threads (single-threaded
-// BLAS in each). Gradients: dx = g W, dW = gᵀ x, db = Σ_rows g, dr = g.
+// BLAS in each). Gradients: dx = g W, dW = gᵀ x, db = Σ_rows g (gᵀ·1 through BLAS), dr = g.
 // Not here: the `Linear` module (parameters, initialisation, checkpoint keys), activations.
 
 extension Tensor {
@@ -82,11 +82,25 @@ extension Tensor {
                 input.requiresGradient ? g.matmul(weight).reshaped(input.shape) : nil,
                 weight.requiresGradient ? g.transposed().matmul(rowsView) : nil,
             ]
-            if let bias { results.append(bias.requiresGradient ? g.sum(axes: [0]) : nil) }
+            if let bias { results.append(bias.requiresGradient ? columnSums(g) : nil) }
             if let residual { results.append(residual.requiresGradient ? gradient : nil) }
             return results
         }
     }
+}
+
+/// The column sums of a contiguous `[rows, columns]` matrix (a bias gradient), as one
+/// matrix-vector product with a vector of ones: OpenBLAS's kernel reads the matrix once
+/// with fused multiply-adds over several rows at a time (threaded as BLAS is).
+private func columnSums(_ matrix: Tensor) -> Tensor {
+    let rows = matrix.shape[0], columns = matrix.shape[1]
+    let result = Tensor.uninitialized([columns])
+    let ones = [Float](repeating: 1, count: Swift.max(rows, 1))
+    ones.withUnsafeBufferPointer { ones in
+        BLAS.gemv(rows: rows, columns: columns, UnsafePointer(matrix.storage.pointer + matrix.offset), leadingDimension: columns,
+                  transposed: true, ones.baseAddress!, result.storage.pointer)
+    }
+    return result
 }
 
 /// `target[i] = a[i] + b[i]`, vectorised.

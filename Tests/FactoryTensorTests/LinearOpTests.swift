@@ -2,7 +2,8 @@
 // input, weight and bias match finite differences, with and without a bias, for a rank-3
 // input and for a weight given as a transposed view; with a residual added, equal to
 // linear + residual with the residual's gradient; `linearGELU` equal to linear then gelu,
-// with and without gradients recorded.
+// with and without gradients recorded; the bias gradient of many rows (a matrix-vector
+// product with ones) equal to double-precision column sums.
 
 import FactoryTensor
 import Testing
@@ -58,5 +59,22 @@ import TestSupport
         }
         // Tolerance as GELU's own: float32 central differences, step 1e-2, on a smooth function.
         #expect(report.relativeError < 1e-2, "\(report)")
+    }
+
+    @Test(arguments: [1, 3001])
+    func biasGradientIsTheColumnSumOfTheOutputGradient(rows: Int) {
+        let x = TestData.uniform([rows, 5], seed: 21), w = TestData.uniform([70, 5], seed: 22), b = TestData.uniform([70], seed: 23)
+        b.requiresGradient = true
+        let probe = TestData.uniform([rows, 70], seed: 24)
+        (Tensor.linear(x, weight: w, bias: b) * probe).sum().backward()
+        let values = probe.scalars
+        var worst = 0.0
+        for column in 0..<70 {
+            var total = 0.0
+            for row in 0..<rows { total += Double(values[row * 70 + column]) }
+            worst = Swift.max(worst, Swift.abs(Double(b.gradient!.scalars[column]) - total))
+        }
+        // Float32 sums of up to 3001 values in [-1, 1]: rounding error well below 1e-3.
+        #expect(worst < 1e-3, "worst error \(worst)")
     }
 }
