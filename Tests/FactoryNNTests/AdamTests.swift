@@ -4,8 +4,12 @@
 //   p −= η/(1 − β1ᵗ) · m / (√v/√(1 − β2ᵗ) + ε),  with η = 0.1, β = (0.9, 0.999), ε = 1e-8.
 // Sanity check by hand: at t = 1 the corrections make m̂ = g and v̂ = g², so without weight
 // decay every element moves by exactly η·sign(g): [1, −2, 0.5] → [0.9, −1.9, 0.4].
+// Those use three elements (the scalar tail of the loop); AdamVectorLoopTests runs the
+// eight-wide loop, with its own square root, against a float64 reference.
 
 import FactoryNN
+import FactoryTensor
+import Foundation
 import Testing
 
 /// Our loop runs in Float32 against a float64 reference; at step 3 the update divides by
@@ -119,5 +123,46 @@ private let plainSecondMoment: [Float] = [2.598200222e-04, 8.991004268e-05, 3.42
             optimizer.step()
         }
         #expect(close(parameter.scalars, tile([0.767064911, -1.843490317, 0.433350168]), parameterTolerance))
+    }
+}
+
+/// The vector loop (eight elements at a time, with its own square root) against a float64
+/// reference of torch.optim.AdamW's formula, on 1003 elements whose gradients span many
+/// magnitudes, including exact zeros (v = 0) and tiny values (subnormal v).
+@Suite struct AdamVectorLoopTests {
+    @Test func adamWOnManyElementsMatchesFloat64Reference() {
+        let count = 1003
+        var generator = SeededGenerator(seed: 5)
+        var weights: [Float] = [], gradients: [[Float]] = []
+        for _ in 0..<count { weights.append(2 * generator.nextUnitFloat() - 1) }
+        for _ in 0..<3 {
+            gradients.append((0..<count).map { index in
+                if index % 17 == 0 { return 0 }
+                if index % 29 == 0 { return 1e-21 }  // g² is subnormal
+                let magnitude = Float(pow(10, Double(-6 + Int(generator.next() % 7))))
+                return magnitude * (2 * generator.nextUnitFloat() - 1)
+            })
+        }
+        let parameter = Tensor(weights)
+        parameter.requiresGradient = true
+        let optimizer = AdamW(parameters: [parameter], learningRate: 0.01, weightDecay: 0.01)
+        var p = weights.map(Double.init), m = [Double](repeating: 0, count: count), v = m
+        for step in 1...3 {
+            parameter.gradient = Tensor(gradients[step - 1])
+            optimizer.step()
+            let c1 = 1 - pow(0.9, Double(step)), c2 = 1 - pow(0.999, Double(step))
+            for index in 0..<count {
+                let g = Double(gradients[step - 1][index])
+                p[index] *= 1 - 0.01 * 0.01
+                m[index] = 0.9 * m[index] + 0.1 * g
+                v[index] = 0.999 * v[index] + 0.001 * g * g
+                p[index] -= 0.01 / c1 * m[index] / (v[index].squareRoot() / c2.squareRoot() + 1e-8)
+            }
+        }
+        let got = parameter.scalars
+        let worst = (0..<count).map { Swift.abs(Double(got[$0]) - p[$0]) }.max()!
+        // Each step moves an element by at most about η = 0.01; float32 rounding of the
+        // update and of O(1) weights stays below 1e-6 (the 3-element tests allow 2e-6).
+        #expect(worst < 1e-6, "worst error \(worst)")
     }
 }
