@@ -12,11 +12,19 @@ public final class GradientFunction {
     /// Maps the output gradient (output's shape) to one gradient per input. A returned
     /// gradient may have the broadcast (larger) shape; the engine sums it back.
     let backward: (Tensor) -> [Tensor?]
+    /// Optionally, the same map given, per input, a tensor of that input's shape holding the
+    /// gradient it has received so far (owned by the engine alone, dense), or `nil`. For an
+    /// input given one, the function may add its gradient into it in place and return it
+    /// (so a product can accumulate with beta = 1 instead of writing a new tensor that is
+    /// then added to the old one), or return a new gradient or `nil` as `backward` does.
+    let accumulatingBackward: ((Tensor, [Tensor?]) -> [Tensor?])?
 
-    init(operation: String, inputs: [Tensor], backward: @escaping (Tensor) -> [Tensor?]) {
+    init(operation: String, inputs: [Tensor], backward: @escaping (Tensor) -> [Tensor?],
+         accumulatingBackward: ((Tensor, [Tensor?]) -> [Tensor?])? = nil) {
         self.operation = operation
         self.inputs = inputs
         self.backward = backward
+        self.accumulatingBackward = accumulatingBackward
     }
 }
 
@@ -57,6 +65,23 @@ extension Tensor {
         return self
     }
 
+    /// Like ``recordGradient(_:inputs:backward:)``, with a backward that can add into the
+    /// gradients inputs have already received (see `GradientFunction.accumulatingBackward`):
+    /// `backward(gradient, accumulators)`, where `accumulators` is all `nil` when there is none.
+    @discardableResult
+    func recordGradient(
+        _ operation: String, inputs: [Tensor], accumulatingBackward backward: @escaping (Tensor, [Tensor?]) -> [Tensor?]
+    ) -> Tensor {
+        guard Tensor.needsGradient(inputs) else { return self }
+        let count = inputs.count
+        gradientFunction = GradientFunction(
+            operation: operation, inputs: inputs,
+            backward: { gradient in backward(gradient, [Tensor?](repeating: nil, count: count)) },
+            accumulatingBackward: backward)
+        requiresGradient = true
+        return self
+    }
+
     /// Whether this tensor is a leaf (not computed by a recorded operation).
     public var isLeaf: Bool { gradientFunction == nil }
 
@@ -92,10 +117,26 @@ extension Tensor {
                 continue
             }
             guard let incoming else { continue }
-            let inputGradients = function.backward(incoming)
+            var accumulators = [Tensor?](repeating: nil, count: function.inputs.count)
+            if function.accumulatingBackward != nil {
+                for (index, input) in function.inputs.enumerated() where input.requiresGradient {
+                    accumulators[index] = Tensor.takeAccumulator(from: &pending, for: input)
+                }
+            }
+            let inputGradients = function.accumulatingBackward.map { $0(incoming, accumulators) } ?? function.backward(incoming)
             precondition(inputGradients.count == function.inputs.count,
                          "backward: \(function.operation) returned \(inputGradients.count) gradients for \(function.inputs.count) inputs")
-            for (input, gradient) in zip(function.inputs, inputGradients) {
+            for (index, (input, gradient)) in zip(function.inputs, inputGradients).enumerated() {
+                if let accumulator = accumulators[index] {
+                    // Added into in place (returned itself), nothing to add (nil), or a new
+                    // gradient to add to it as usual.
+                    if let gradient, gradient !== accumulator {
+                        pending[ObjectIdentifier(input)] = accumulator + gradient.summed(toShape: input.shape)
+                    } else {
+                        pending[ObjectIdentifier(input)] = accumulator
+                    }
+                    continue
+                }
                 guard input.requiresGradient, let gradient else { continue }
                 let reduced = gradient.summed(toShape: input.shape)
                 let key = ObjectIdentifier(input)
@@ -106,6 +147,36 @@ extension Tensor {
                 }
             }
         }
+    }
+
+    /// Takes `input`'s pending gradient out of `pending` as an accumulator a backward may add
+    /// into in place: only when it is dense, of `input`'s shape, and neither it nor its
+    /// storage is held by anything else (so no other gradient, saved tensor or caller sees
+    /// the change). Otherwise leaves `pending` as it was and returns `nil`.
+    private static func takeAccumulator(from pending: inout [ObjectIdentifier: Tensor], for input: Tensor) -> Tensor? {
+        let key = ObjectIdentifier(input)
+        guard isDense(pending[key], shape: input.shape) else { return nil }
+        var taken = pending.removeValue(forKey: key)
+        guard isKnownUniquelyReferenced(&taken!) else {
+            pending[key] = taken
+            return nil
+        }
+        var storage = taken!.storage
+        let shape = taken!.shape
+        taken = nil  // the tensor was held only here: this releases its hold on the storage
+        let unshared = isKnownUniquelyReferenced(&storage)
+        let dense = Tensor(storage: storage, shape: shape)
+        guard unshared else {
+            pending[key] = dense  // the same values, still shared: not writable
+            return nil
+        }
+        return dense
+    }
+
+    /// Whether `tensor` is a dense, offset-free tensor of `shape` covering its whole storage.
+    private static func isDense(_ tensor: Tensor?, shape: [Int]) -> Bool {
+        guard let tensor else { return false }
+        return tensor.shape == shape && tensor.isContiguous && tensor.offset == 0 && tensor.count == tensor.storage.count
     }
 
     /// Adds `incoming` (taken: set to `nil`) to this leaf's gradient. A first gradient that

@@ -3,7 +3,8 @@
 // result) and the product is accumulated onto them by BLAS (beta = 1), so neither costs an
 // extra pass over the output and the tape holds one node instead of a product and adds.
 // With many rows and several threads, the rows are split across threads (single-threaded
-// BLAS in each). Gradients: dx = g W, dW = gᵀ x, db = Σ_rows g (gᵀ·1 through BLAS), dr = g.
+// BLAS in each). Gradients: dx = g W (added by BLAS into the gradient the input already
+// has, when the engine hands it over), dW = gᵀ x, db = Σ_rows g (gᵀ·1 through BLAS), dr = g.
 // Not here: the `Linear` module (parameters, initialisation, checkpoint keys), activations.
 
 extension Tensor {
@@ -76,10 +77,10 @@ extension Tensor {
             }
         }
         let inputs = [input, weight] + (bias.map { [$0] } ?? []) + (residual.map { [$0] } ?? [])
-        return output.recordGradient("linear", inputs: inputs) { gradient in
+        return output.recordGradient("linear", inputs: inputs) { gradient, accumulators in
             let g = gradient.contiguous().reshaped([rows, outFeatures])
             var results: [Tensor?] = [
-                input.requiresGradient ? g.matmul(weight).reshaped(input.shape) : nil,
+                input.requiresGradient ? inputGradient(g, weight: weight, adding: accumulators[0], shape: input.shape) : nil,
                 weight.requiresGradient ? g.transposed().matmul(rowsView) : nil,
             ]
             if let bias { results.append(bias.requiresGradient ? columnSums(g) : nil) }
@@ -87,6 +88,23 @@ extension Tensor {
             return results
         }
     }
+}
+
+/// `g W`, the input's gradient (`[rows, in]` for `g` `[rows, out]`, W `[out, in]`), in
+/// `shape`. With an accumulator (the gradient the input has received so far, such as a
+/// residual connection's) the product is added into it by BLAS (beta = 1) and it is
+/// returned: no separate sum, and no zero-fill of a new result.
+private func inputGradient(_ g: Tensor, weight: Tensor, adding accumulator: Tensor?, shape: [Int]) -> Tensor {
+    guard let accumulator else { return g.matmul(weight).reshaped(shape) }
+    let rows = g.shape[0], outFeatures = g.shape[1], inFeatures = weight.shape[1]
+    let weightLayout = Tensor.matrixLayout(weight)
+    BLAS.gemm(
+        rows: rows, columns: inFeatures, depth: outFeatures,
+        MatrixOperand(pointer: UnsafePointer(g.storage.pointer + g.offset), leadingDimension: outFeatures, transposed: false),
+        MatrixOperand(pointer: UnsafePointer(weightLayout.tensor.storage.pointer + weightLayout.tensor.offset),
+                      leadingDimension: weightLayout.leadingDimension, transposed: weightLayout.transposed),
+        beta: 1, accumulator.storage.pointer, leadingDimension: inFeatures)
+    return accumulator
 }
 
 /// The column sums of a contiguous `[rows, columns]` matrix (a bias gradient), as one

@@ -3,7 +3,9 @@
 // input and for a weight given as a transposed view; with a residual added, equal to
 // linear + residual with the residual's gradient; `linearGELU` equal to linear then gelu,
 // with and without gradients recorded; the bias gradient of many rows (a matrix-vector
-// product with ones) equal to double-precision column sums.
+// product with ones) equal to double-precision column sums; the input gradient added by BLAS
+// into a residual's gradient (the engine's accumulator) equal to the composed ops', and
+// unchanged when that gradient is shared (an addition hands one tensor to both sides).
 
 import FactoryTensor
 import Testing
@@ -76,5 +78,42 @@ import TestSupport
         }
         // Float32 sums of up to 3001 values in [-1, 1]: rounding error well below 1e-3.
         #expect(worst < 1e-3, "worst error \(worst)")
+    }
+
+    /// x's gradient through `h = 2x; out = dropout(linear(h)) + h` (the residual's gradient
+    /// arrives first and is the engine's alone, so the linear adds into it), or through
+    /// `linear(h) + h` (one gradient shared by both sides: no accumulation), against the
+    /// same graph built from matmul and plain arithmetic.
+    @Test(arguments: [true, false])
+    func inputGradientAddedIntoTheResidualsGradient(throughDropout: Bool) {
+        let w = TestData.uniform([6, 5], seed: 31), b = TestData.uniform([6], seed: 32)
+        let probe = TestData.uniform([3, 4, 5], seed: 33)
+        func gradient(fused: Bool) -> [Float] {
+            let x = TestData.uniform([3, 4, 5], seed: 34)
+            x.requiresGradient = true
+            let h = x * 2
+            var generator = SeededGenerator(seed: 35)
+            let projected = fused ? Tensor.linear(h, weight: w, bias: b) : h.matmul(w.transposed()) + b
+            let back = projected.matmul(TestData.uniform([6, 5], seed: 36))  // back to 5 features
+            let out = throughDropout
+                ? back.dropout(probability: 0.3, training: true, generator: &generator, adding: h)
+                : back + h
+            (out * probe).sum().backward()
+            return x.gradient!.scalars
+        }
+        let fused = gradient(fused: true), reference = gradient(fused: false)
+        // Same products summed in a different order (one BLAS call with beta = 1 vs two).
+        #expect(TestData.maximumDifference(fused, reference) <= 1e-5)
+    }
+
+    @Test func accumulatedInputGradientMatchesFiniteDifferences() {
+        let w = TestData.uniform([5, 5], seed: 41), b = TestData.uniform([5], seed: 42)
+        let report = GradientCheck.run([TestData.uniform([4, 5], seed: 43)]) { inputs in
+            let h = inputs[0] * 2
+            var generator = SeededGenerator(seed: 44)  // the same mask on every evaluation
+            return Tensor.linear(h, weight: w, bias: b).dropout(probability: 0.3, training: true, generator: &generator, adding: h)
+        }
+        // Linear in the input: Float32 central differences with epsilon 1e-2 are within 1e-2.
+        #expect(report.relativeError < 1e-2, "\(report)")
     }
 }
