@@ -1,7 +1,7 @@
 // Inverted dropout: in training, each element is zeroed with probability p and the kept
 // ones are scaled by 1 / (1 - p), so inference needs no rescaling. The mask comes from a
 // `SeededGenerator` draw (same seed, same mask, whatever the thread count) and is generated
-// in fixed-size chunks on all threads, each element from a counter-based hash (vectorised).
+// in fixed-size chunks on all threads, each with its own generator (two chunks at a time).
 // Not here: the `Dropout` module or dropout variants (spatial/channel dropout, DropConnect,
 // stochastic depth).
 
@@ -78,11 +78,22 @@ extension Tensor {
         let chunks = (count + chunkSize - 1) / chunkSize
         let output = UncheckedSendable(mask.storage.pointer)
         Parallel.forEachRange(chunks, costPerItem: chunkSize * 2) { range in
-            for chunk in range {
+            var chunk = range.lowerBound
+            while chunk < range.upperBound {
                 let start = chunk * chunkSize
-                DropoutKernels.fillChunk(
-                    output.value + start, count: Swift.min(chunkSize, count - start),
-                    seed: DropoutKernels.chunkSeed(base: base, chunk: chunk), threshold: threshold, keptValue: keptValue)
+                if chunk + 1 < range.upperBound && start + 2 * chunkSize <= count {
+                    // Two full chunks with their generators interleaved: the same values.
+                    DropoutKernels.fillChunkPair(
+                        output.value + start, seeds: (DropoutKernels.chunkSeed(base: base, chunk: chunk),
+                                                      DropoutKernels.chunkSeed(base: base, chunk: chunk + 1)),
+                        threshold: threshold, keptValue: keptValue)
+                    chunk += 2
+                } else {
+                    DropoutKernels.fillChunk(
+                        output.value + start, count: Swift.min(chunkSize, count - start),
+                        seed: DropoutKernels.chunkSeed(base: base, chunk: chunk), threshold: threshold, keptValue: keptValue)
+                    chunk += 1
+                }
             }
         }
         return mask
@@ -105,29 +116,38 @@ enum DropoutKernels {
         return z ^ (z >> 31)
     }
 
-    /// Writes `count` mask values (0 or `keptValue`). Element `i` of the chunk is dropped
-    /// when a counter-based hash of `i` keyed by `seed` (two rounds of the "lowbias32"
-    /// integer hash, each a bijection of 32-bit words) falls below `threshold`: eight lanes at
-    /// a time with no serial generator state, so the loop runs at vector speed.
+    /// Writes `count` mask values (0 or `keptValue`), two per 64 random bits.
     @inline(__always)
     static func fillChunk(_ output: UnsafeMutablePointer<Float>, count: Int, seed: UInt64, threshold: UInt32, keptValue: Float) {
-        let firstKey = SIMD8<UInt32>(repeating: UInt32(truncatingIfNeeded: seed))
-        let secondKey = SIMD8<UInt32>(repeating: UInt32(truncatingIfNeeded: seed >> 32))
-        let limit = SIMD8<UInt32>(repeating: threshold)
-        let kept = Float8(repeating: keptValue)
-        var counters = SIMD8<UInt32>(0, 1, 2, 3, 4, 5, 6, 7)
-        let step = SIMD8<UInt32>(repeating: 8)
+        var generator = SeededGenerator(seed: seed)
         var index = 0
-        while index + 8 <= count {
-            let bits = mix(mix(counters &+ firstKey) ^ secondKey)
-            store(kept.replacing(with: 0, where: bits .< limit), output + index)
-            counters &+= step
-            index += 8
+        while index + 2 <= count {
+            let bits = generator.next()
+            output[index] = UInt32(truncatingIfNeeded: bits) < threshold ? 0 : keptValue
+            output[index + 1] = UInt32(truncatingIfNeeded: bits >> 32) < threshold ? 0 : keptValue
+            index += 2
         }
         if index < count {
-            let bits = mix(mix(counters &+ firstKey) ^ secondKey)
-            let values = kept.replacing(with: 0, where: bits .< limit)
-            for lane in 0..<(count - index) { output[index + lane] = values[lane] }
+            output[index] = UInt32(truncatingIfNeeded: generator.next()) < threshold ? 0 : keptValue
+        }
+    }
+
+    /// Two consecutive full chunks (`2 * chunkSize` values from `output`), exactly as two
+    /// `fillChunk` calls, with the two generators stepped in the same loop: each
+    /// generator's update is a serial chain of a few cycles, and two independent chains
+    /// keep the core busy where one leaves it waiting.
+    @inline(__always)
+    static func fillChunkPair(_ output: UnsafeMutablePointer<Float>, seeds: (UInt64, UInt64), threshold: UInt32, keptValue: Float) {
+        var first = SeededGenerator(seed: seeds.0), second = SeededGenerator(seed: seeds.1)
+        let other = output + chunkSize
+        var index = 0
+        while index < chunkSize {  // chunkSize is even
+            let a = first.next(), b = second.next()
+            output[index] = UInt32(truncatingIfNeeded: a) < threshold ? 0 : keptValue
+            output[index + 1] = UInt32(truncatingIfNeeded: a >> 32) < threshold ? 0 : keptValue
+            other[index] = UInt32(truncatingIfNeeded: b) < threshold ? 0 : keptValue
+            other[index + 1] = UInt32(truncatingIfNeeded: b >> 32) < threshold ? 0 : keptValue
+            index += 2
         }
     }
 
@@ -141,18 +161,5 @@ enum DropoutKernels {
             index += 8
         }
         while index < count { target[index] = x[index] * mask[index] + residual[index]; index += 1 }
-    }
-
-    /// Chris Wellons' "lowbias32" integer hash, lanewise: a bijection of 32-bit words whose
-    /// output bits each flip with probability close to 1/2 when any input bit flips.
-    @inline(__always)
-    static func mix(_ value: SIMD8<UInt32>) -> SIMD8<UInt32> {
-        var x = value
-        x ^= x &>> 16
-        x &*= SIMD8<UInt32>(repeating: 0x7FEB_352D)
-        x ^= x &>> 15
-        x &*= SIMD8<UInt32>(repeating: 0x846C_A68B)
-        x ^= x &>> 16
-        return x
     }
 }

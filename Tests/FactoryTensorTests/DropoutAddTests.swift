@@ -1,6 +1,7 @@
 // Tests of the fused `dropout(x) + residual`: the same mask and the same values as dropout
 // followed by an add, the same gradients (exactly) and finite differences, the plain sum in
-// evaluation, and the mask generator's quality (neighbouring elements drop independently).
+// evaluation, and the mask generator's quality (neighbouring elements drop independently)
+// and its two-chunks-at-a-time fill (the same values as one chunk at a time).
 
 import FactoryTensor
 import TestSupport
@@ -62,5 +63,16 @@ import Testing
         #expect(Swift.abs(Double(lag8) / Double(mask.count - 8) - 0.25) < 0.004)
         let chunk = 1 << 14
         #expect(Array(mask[0..<chunk]) != Array(mask[chunk..<(2 * chunk)]), "chunks draw different masks")
+    }
+
+    @Test func chunksFilledInPairsEqualChunksFilledAlone() {
+        // [4 chunks] fills its chunks two at a time; [1.5 chunks] has no two full chunks, so
+        // both of its chunks are filled alone (the second, partial, with a prefix of the same
+        // stream). They agree on all 1.5 chunks: both generators of a pair are checked.
+        let chunk = 1 << 14
+        var paired = SeededGenerator(seed: 12), alone = SeededGenerator(seed: 12)
+        let pairedMask = Tensor.dropoutMask([4 * chunk], probability: 0.3, generator: &paired).scalars
+        let aloneMask = Tensor.dropoutMask([chunk + chunk / 2], probability: 0.3, generator: &alone).scalars
+        #expect(Array(pairedMask[0..<aloneMask.count]) == aloneMask)
     }
 }
