@@ -3,9 +3,12 @@
 // gradients match finite differences (including through the mask and the dropout); and the
 // threaded path (many sequence/head pairs, single-threaded BLAS per thread) equals the
 // sequential one. The packed form ([B, T, 3C] holding Q, K, V side by side) equals the
-// separate one, in outputs and gradients, with and without recording gradients.
+// separate one, in outputs and gradients, with and without recording gradients. The
+// softmax (its own exponential for non-positive exponents) against double precision, on
+// scores wide enough that many weights underflow to 0, for lengths with and without a tail.
 
 import FactoryTensor
+import Foundation
 import Testing
 import TestSupport
 
@@ -136,5 +139,53 @@ import TestSupport
         }
         // Tolerance as the separate form's: float32 central differences with step 1e-2.
         #expect(report.relativeError < 1e-2, "\(report)")
+    }
+
+    /// Attention in double precision, straight from the definition.
+    static func doublePrecision(_ q: [Float], _ k: [Float], _ v: [Float], batch B: Int, tokens T: Int, heads H: Int,
+                                headSize D: Int, mask: [Float]?) -> [Double] {
+        let C = H * D, scale = 1 / Double(D).squareRoot()
+        var output = [Double](repeating: 0, count: B * T * C)
+        for b in 0..<B {
+            for h in 0..<H {
+                for i in 0..<T {
+                    var scores = [Double](repeating: -.infinity, count: T)
+                    for j in 0..<T where mask == nil || mask![b * T + j] != 0 {
+                        var dot = 0.0
+                        for d in 0..<D { dot += Double(q[(b * T + i) * C + h * D + d]) * Double(k[(b * T + j) * C + h * D + d]) }
+                        scores[j] = dot * scale
+                    }
+                    let maximum = scores.max()!
+                    let weights = scores.map { Foundation.exp($0 - maximum) }
+                    let sum = weights.reduce(0, +)
+                    for j in 0..<T {
+                        for d in 0..<D { output[(b * T + i) * C + h * D + d] += weights[j] / sum * Double(v[(b * T + j) * C + h * D + d]) }
+                    }
+                }
+            }
+        }
+        return output
+    }
+
+    @Test(arguments: [13, 128])
+    func softmaxOfWideScoresEqualsDoublePrecision(tokens: Int) {
+        let B = 2, H = 2, D = 8, T = tokens
+        // Scores up to about ±100: most weights of a row underflow, and exponents reach
+        // far below -87 where the exponential is flushed to 0.
+        let q = TestData.uniform([B, T, H * D], in: -6...6, seed: 21), k = TestData.uniform([B, T, H * D], in: -6...6, seed: 22)
+        let v = TestData.uniform([B, T, H * D], seed: 23)
+        let mask = Tensor((0..<(B * T)).map { $0 % 5 == 3 ? Float(0) : 1 }, shape: [B, T])
+        for keyMask in [nil, mask] {
+            var generator = SeededGenerator(seed: 0)
+            let fused = withoutGradients {
+                Tensor.multiHeadAttention(query: q, key: k, value: v, headCount: H, keyMask: keyMask, generator: &generator)
+            }
+            let reference = Self.doublePrecision(q.scalars, k.scalars, v.scalars, batch: B, tokens: T, heads: H, headSize: D,
+                                                 mask: keyMask?.scalars)
+            let worst = zip(fused.scalars, reference).map { Swift.abs(Double($0) - $1) }.max()!
+            // Tolerance: float32 scores of about ±100 carry ~1e-5 absolute rounding, which
+            // moves a weight by that relative amount; the exponential itself is within 2 ulp.
+            #expect(worst <= 2e-5, "worst error \(worst), masked: \(keyMask != nil)")
+        }
     }
 }
