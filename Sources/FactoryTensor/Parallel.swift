@@ -68,7 +68,10 @@ extension Parallel {
         _ count: Int, costPerItem: Int = 1, _ body: (Range<Int>) -> Void
     ) {
         let threads = Swift.min(threadCount, count)
-        if threads <= 1 || count * costPerItem < elementThreshold {
+        // Inside a range of `forEachRangeRunningNestedWorkSerially` OpenBLAS already runs on
+        // one thread, and must stay so: restoring its count here would hand the other
+        // ranges' products to OpenBLAS's threads.
+        if threads <= 1 || count * costPerItem < elementThreshold || runsNestedWorkSerially() {
             if count > 0 { body(0..<count) }
             return
         }

@@ -179,6 +179,24 @@ struct BertModelTests {
         #expect(TestData.maximumDifference(alone, secondRow) > 1e-3)
     }
 
+    /// Inference with whole sequences per thread (no gradients recorded, evaluation mode)
+    /// equals the whole batch at once (the path taken while gradients are recorded), padded
+    /// sequences included. With one core both calls take the same path.
+    @Test(arguments: [4, 9])
+    func inferenceWithSequencesPerThreadEqualsTheWholeBatch(batch: Int) {
+        let model = BertModel(configuration: Self.tinyConfiguration, seed: 4)
+        model.train(false)
+        var generator = SeededGenerator(seed: 8)
+        let ids = (0..<batch * 6).map { _ in Int(generator.next() % 40) }
+        let mask = (0..<batch * 6).map { $0 % 6 >= 6 - $0 / 6 % 3 ? 0 : 1 }
+        let input = BertInput(ids: ids, attentionMask: mask, batchSize: batch, sequenceLength: 6)
+        let perThread = withoutGradients { model(input) }
+        let whole = model(input)
+        #expect(perThread.shape == [batch, 6, 8])
+        // Tolerance: float32, the same sums blocked differently by BLAS for a part of the batch.
+        #expect(TestData.maximumDifference(perThread.scalars, whole.scalars) <= 1e-5)
+    }
+
     @Test func maskedMeanByHand() {
         // Two sequences of three tokens, C = 2; the second has one padded token.
         let hidden = Tensor([1, 2, 3, 4, 5, 6, 10, 20, 30, 40, 500, 600], shape: [2, 3, 2])

@@ -84,6 +84,12 @@ public final class BertModel: Module {
     /// Encodes a batch.
     /// - Returns: the last hidden state, `[B, T, C]`.
     public func callAsFunction(_ input: BertInput) -> Tensor {
+        if let hidden = encodedSequencesPerThread(input) { return hidden }
+        return encode(input)
+    }
+
+    /// Embeddings and layers on the whole batch, each kernel threaded on its own.
+    func encode(_ input: BertInput) -> Tensor {
         let mask = input.hasNoPadding ? nil : input.maskTensor
         var hidden = embeddings(input)
         for layer in layers { hidden = layer(hidden, attentionMask: mask) }
