@@ -95,25 +95,35 @@ enum LayerNormKernels {
         Parallel.forEachRange(rows, costPerItem: width * 4) { range in
             let (x, weight, bias, y, means, inverseDeviations) = pointers.value
             for row in range {
-                let xRow = x + row * width, yRow = y + row * width
-                let mean = ReductionKernels.rowSum(xRow, width) / Float(width)
-                let variance = centeredSquareSum(xRow, mean: mean, width) / Float(width)
-                let inverseDeviation = 1 / (variance + epsilon).squareRoot()
-                means[row] = mean
-                inverseDeviations[row] = inverseDeviation
-                let vectorMean = Float8(repeating: mean), vectorInverse = Float8(repeating: inverseDeviation)
-                var index = 0
-                while index + 8 <= width {
-                    let normalized = (load(xRow + index) - vectorMean) * vectorInverse
-                    store(normalized * load(weight + index) + load(bias + index), yRow + index)
-                    index += 8
-                }
-                while index < width {
-                    yRow[index] = (xRow[index] - mean) * inverseDeviation * weight[index] + bias[index]
-                    index += 1
-                }
+                (means[row], inverseDeviations[row]) = forwardRow(
+                    x + row * width, weight: weight, bias: bias, into: y + row * width, width: width, epsilon: epsilon)
             }
         }
+    }
+
+    /// One row of ``forward(_:weight:bias:into:means:inverseDeviations:rows:width:epsilon:)``;
+    /// `y` may be `x` (each element is read before it is written). Returns the row's mean
+    /// and inverse standard deviation.
+    @inline(__always)
+    static func forwardRow(
+        _ xRow: UnsafePointer<Float>, weight: UnsafePointer<Float>, bias: UnsafePointer<Float>,
+        into yRow: UnsafeMutablePointer<Float>, width: Int, epsilon: Float
+    ) -> (mean: Float, inverseDeviation: Float) {
+        let mean = ReductionKernels.rowSum(xRow, width) / Float(width)
+        let variance = centeredSquareSum(xRow, mean: mean, width) / Float(width)
+        let inverseDeviation = 1 / (variance + epsilon).squareRoot()
+        let vectorMean = Float8(repeating: mean), vectorInverse = Float8(repeating: inverseDeviation)
+        var index = 0
+        while index + 8 <= width {
+            let normalized = (load(xRow + index) - vectorMean) * vectorInverse
+            store(normalized * load(weight + index) + load(bias + index), yRow + index)
+            index += 8
+        }
+        while index < width {
+            yRow[index] = (xRow[index] - mean) * inverseDeviation * weight[index] + bias[index]
+            index += 1
+        }
+        return (mean, inverseDeviation)
     }
 
     /// With x̂ = (x - mean) * r and ĝ = g * weight:

@@ -12,14 +12,13 @@ extension Tensor {
     ///   - bias: `[outFeatures]`, or `nil`.
     /// - Returns: `[..., outFeatures]`.
     public static func linearGELU(_ input: Tensor, weight: Tensor, bias: Tensor?) -> Tensor {
-        let projected = linear(input, weight: weight, bias: bias)
-        guard !projected.requiresGradient else { return projected.gelu() }
-        // `projected` is fresh and contiguous, and no one else holds it: overwrite it.
-        let pointer = UncheckedSendable(projected.storage.pointer + projected.offset)
-        Parallel.forEachRange(projected.count) { range in
-            let values = pointer.value + range.lowerBound
-            GELUKernel.apply(values, values, count: range.count)
+        guard !Tensor.needsGradient([input, weight] + (bias.map { [$0] } ?? [])) else {
+            return linear(input, weight: weight, bias: bias).gelu()
         }
-        return projected
+        // No gradient: GELU in place on the fresh product, by each thread on its own rows
+        // right after its product.
+        return linear(input, weight: weight, bias: bias, adding: nil) { values, count in
+            GELUKernel.apply(values, values, count: count)
+        }
     }
 }

@@ -5,7 +5,9 @@
 // with and without gradients recorded; the bias gradient of many rows (a matrix-vector
 // product with ones) equal to double-precision column sums; the input gradient added by BLAS
 // into a residual's gradient (the engine's accumulator) equal to the composed ops', and
-// unchanged when that gradient is shared (an addition hands one tensor to both sides).
+// unchanged when that gradient is shared (an addition hands one tensor to both sides);
+// `linearLayerNorm` equal to linear then layerNorm, with and without gradients
+// recorded, for few rows and for enough rows that each thread works through blocks.
 
 import FactoryTensor
 import Testing
@@ -115,5 +117,34 @@ import TestSupport
         }
         // Linear in the input: Float32 central differences with epsilon 1e-2 are within 1e-2.
         #expect(report.relativeError < 1e-2, "\(report)")
+    }
+
+    /// Enough rows (1040) that the rows split across threads, each thread's in blocks.
+    @Test func linearGELUOnManyRowsEqualsLinearThenGELU() {
+        let x = TestData.uniform([8, 130, 24], seed: 17), w = TestData.uniform([40, 24], seed: 18), b = TestData.uniform([40], seed: 19)
+        let reference = Tensor.linear(x, weight: w, bias: b).gelu().scalars
+        let inference = withoutGradients { Tensor.linearGELU(x, weight: w, bias: b) }
+        // Tolerance: the products of a block may round differently from the whole's.
+        #expect(TestData.maximumDifference(inference.scalars, reference) <= 1e-6)
+    }
+
+    @Test(arguments: [[2, 3, 5], [8, 130, 24]])
+    func linearLayerNormEqualsLinearThenLayerNorm(inputShape: [Int]) {
+        let inFeatures = inputShape[2], outFeatures = 40
+        let x = TestData.uniform(inputShape, seed: 20), w = TestData.uniform([outFeatures, inFeatures], seed: 21)
+        let b = TestData.uniform([outFeatures], seed: 22), r = TestData.uniform([inputShape[0], inputShape[1], outFeatures], seed: 23)
+        let gamma = TestData.uniform([outFeatures], in: 0.5...1.5, seed: 24), beta = TestData.uniform([outFeatures], seed: 25)
+        for t in [x, w, b, r, gamma, beta] { t.requiresGradient = true }
+        let composed = Tensor.linear(x, weight: w, bias: b, adding: r)
+            .layerNorm(normalizedShape: [outFeatures], weight: gamma, bias: beta, epsilon: 1e-12)
+        let recorded = Tensor.linearLayerNorm(x, weight: w, bias: b, adding: r, normWeight: gamma, normBias: beta, epsilon: 1e-12)
+        let inference = withoutGradients {
+            Tensor.linearLayerNorm(x, weight: w, bias: b, adding: r, normWeight: gamma, normBias: beta, epsilon: 1e-12)
+        }
+        #expect(recorded.scalars == composed.scalars, "the same operations while gradients are recorded")
+        #expect(recorded.requiresGradient && !inference.requiresGradient)
+        // Tolerance: normalised values of order 1; the products of a block may round
+        // differently from the whole's, by a few float32 ulps.
+        #expect(TestData.maximumDifference(inference.scalars, composed.scalars) <= 1e-5)
     }
 }

@@ -32,8 +32,11 @@ public final class BertResidualOutput: Module {
     /// `LayerNorm(dropout(dense(input)) + residual)`.
     public func callAsFunction(_ input: Tensor, residual: Tensor) -> Tensor {
         if dense.adapter == nil && (!dropout.isTraining || dropout.probability == 0) {
-            // Dropout is the identity: the residual is added inside the product (one pass less).
-            return layerNorm(Tensor.linear(input, weight: dense.weight, bias: dense.bias, adding: residual))
+            // Dropout is the identity: the residual is added inside the product and, at
+            // inference, each thread normalises its rows in place right after its product.
+            return Tensor.linearLayerNorm(
+                input, weight: dense.weight, bias: dense.bias, adding: residual,
+                normWeight: layerNorm.weight, normBias: layerNorm.bias, epsilon: layerNorm.epsilon)
         }
         return layerNorm(dropout(dense(input), adding: residual))
     }
