@@ -23,7 +23,10 @@ public final class Dropout: Module {
 
     /// Drops elements of `input` with the module's own generator (identity in evaluation).
     public func callAsFunction(_ input: Tensor) -> Tensor {
-        input.dropout(probability: probability, training: isTraining, generator: &generator)
+        // The identity leaves the generator untouched, so threads that run one model on
+        // different inputs at inference share this module without a data race.
+        guard isTraining && probability > 0 else { return input }
+        return input.dropout(probability: probability, training: isTraining, generator: &generator)
     }
 
     /// `dropout(input) + residual` in one pass, with the module's own generator (the same

@@ -77,16 +77,29 @@ public final class MultiHeadSelfAttention: Module {
                          "MultiHeadSelfAttention: attention mask \(attentionMask.shape) is not [B, T] = [\(B), \(T)] for hidden states \(hiddenStates.shape)")
         }
         let dropoutProbability = isTraining ? dropout.probability : 0
+        if dropoutProbability == 0 {
+            // No draws: a local generator, so threads that run this module on different
+            // inputs at inference do not share the dropout's.
+            var unused = SeededGenerator(seed: 0)
+            return attend(hiddenStates, attentionMask: attentionMask, dropoutProbability: 0, generator: &unused)
+        }
+        return attend(hiddenStates, attentionMask: attentionMask, dropoutProbability: dropoutProbability,
+                      generator: &dropout.generator)
+    }
+
+    private func attend(
+        _ hiddenStates: Tensor, attentionMask: Tensor?, dropoutProbability: Float, generator: inout SeededGenerator
+    ) -> Tensor {
         if let (weight, bias) = stackedProjection() {
             // One [B·T, C] x [C, 3C] product instead of three [C, C] ones: the input is read
             // and packed once, and the attention reads Q, K and V in place from its output.
             return Tensor.multiHeadAttention(
                 packedQueryKeyValue: Tensor.linear(hiddenStates, weight: weight, bias: bias), headCount: headCount,
-                keyMask: attentionMask, dropoutProbability: dropoutProbability, generator: &dropout.generator)
+                keyMask: attentionMask, dropoutProbability: dropoutProbability, generator: &generator)
         }
         return Tensor.multiHeadAttention(
             query: query(hiddenStates), key: key(hiddenStates), value: value(hiddenStates), headCount: headCount,
-            keyMask: attentionMask, dropoutProbability: dropoutProbability, generator: &dropout.generator)
+            keyMask: attentionMask, dropoutProbability: dropoutProbability, generator: &generator)
     }
 
     /// The query, key and value weights stacked into one `[3C, C]` projection (and their

@@ -302,7 +302,10 @@ enum AttentionKernels {
         var vectorMaximum = Float8(repeating: -.infinity)
         var index = 0
         while index < whole {
-            vectorMaximum = FactoryTensor.maximum(vectorMaximum, load(row + index))
+            // Compare and blend only: a NaN score is skipped here but still makes its
+            // row NaN through the sum below.
+            let scores = load(row + index)
+            vectorMaximum = vectorMaximum.replacing(with: scores, where: scores .> vectorMaximum)
             index += 8
         }
         var maximum = vectorMaximum.max()
@@ -335,12 +338,11 @@ enum AttentionKernels {
 
     /// e^x for x ≤ 0 (a shifted score), lanewise: `VectorMath.exp`'s range reduction and
     /// Cephes polynomial written with fused multiply-adds, without its overflow branch
-    /// (no input is positive). Within 2 ulp of expf on [-87.3, 0]; exactly 0 below
-    /// -87.3 and for -infinity.
+    /// (no input is positive) and without clamping the input: below -87.3 (and for
+    /// -infinity) the arithmetic gives garbage that the last step replaces by exactly 0.
+    /// Within 2 ulp of expf on [-87.3, 0].
     @inline(__always)
-    static func exponentialOfNonPositive(_ input: Float8) -> Float8 {
-        let low = Float8(repeating: -87.3)
-        let x = input.replacing(with: low, where: input .< low)
+    static func exponentialOfNonPositive(_ x: Float8) -> Float8 {
         // Round x · log2(e) to the nearest integer with the 1.5 · 2^23 trick; its low bits are n.
         let shifter = Float8(repeating: 12_582_912.0)
         let shifted = shifter.addingProduct(x, Float8(repeating: 1.442_695_040_888_963_4))
@@ -356,7 +358,7 @@ enum AttentionKernels {
         p = (r + Float8(repeating: 1)).addingProduct(p, r * r)
         let bits = unsafeBitCast(shifted, to: SIMD8<Int32>.self) &- SIMD8<Int32>(repeating: 0x4B40_0000)
         let scale = unsafeBitCast((bits &+ SIMD8<Int32>(repeating: 127)) &<< SIMD8<Int32>(repeating: 23), to: Float8.self)
-        return (p * scale).replacing(with: 0, where: input .< low)
+        return (p * scale).replacing(with: 0, where: x .< Float8(repeating: -87.3))
     }
 
     /// `target[i] = a[i] * b[i]`.
