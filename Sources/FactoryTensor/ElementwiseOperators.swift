@@ -121,7 +121,7 @@ public enum ReLU6Backward: BinaryOperator {
 /// GELU, erf form: x/2 * (1 + erf(x/sqrt 2)).
 public enum GELUOperator: UnaryOperator {
     @inlinable public static func apply(_ x: Float) -> Float { apply(Float8(repeating: x))[0] }
-    @inlinable public static func apply(_ x: Float8) -> Float8 {
+    @inlinable @inline(__always) public static func apply(_ x: Float8) -> Float8 {
         Float8(repeating: 0.5) * x * (Float8(repeating: 1) + VectorMath.erf(x * Float8(repeating: 0.707_106_781_186_547_5)))
     }
 }

@@ -1,8 +1,8 @@
 // GELUKernel: the exact (erf) GELU over a contiguous run of floats as one loop with no
 // function calls — the activation of every transformer feed-forward block, run on
-// millions of elements per layer. It runs `GELUOperator`'s vector form, written out and
-// always inlined, so results are identical to the generic elementwise path; only that
-// path's call per eight floats is gone. Not here: GELU's backward (`GELUBackward`).
+// millions of elements per layer. It runs `GELUOperator`'s vector form (always inlined), so
+// results are identical to the generic elementwise path; only that path's call per eight
+// floats is gone. Not here: GELU's backward (`GELUBackward`).
 
 enum GELUKernel {
     /// `y[i] = x[i] / 2 · (1 + erf(x[i] / √2))` for `count` floats; `y` may equal `x`.
@@ -22,19 +22,11 @@ enum GELUKernel {
     private static func applyToVectors(_ x: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>, count: Int) {
         var index = 0
         while index + 16 <= count {
-            let first = gelu(load(x + index)), second = gelu(load(x + index + 8))
+            let first = GELUOperator.apply(load(x + index)), second = GELUOperator.apply(load(x + index + 8))
             store(first, y + index)
             store(second, y + index + 8)
             index += 16
         }
-        if index < count { store(gelu(load(x + index)), y + index) }
-    }
-
-    /// `GELUOperator.apply(_:)`'s vector form, the same operations in the same order, always
-    /// inlined: called through `GELUOperator` the loop paid a call (and its vector
-    /// arguments through memory) per eight floats.
-    @inline(__always)
-    private static func gelu(_ x: Float8) -> Float8 {
-        Float8(repeating: 0.5) * x * (Float8(repeating: 1) + VectorMath.erf(x * Float8(repeating: 0.707_106_781_186_547_5)))
+        if index < count { store(GELUOperator.apply(load(x + index)), y + index) }
     }
 }

@@ -292,7 +292,7 @@ enum AttentionKernels {
 
     /// Softmax of one row of scores in place: the maximum, then e^(x - max) stored with
     /// its sum, then a scale by 1 / sum. Every exponent is ≤ 0, so the exponential is
-    /// ``exponentialOfNonPositive(_:)``, inlined here: this loop runs on B·H·T rows of T
+    /// ``VectorMath/exponentialOfNonPositive(_:)``, inlined here: this loop runs on B·H·T rows of T
     /// per attention call and was dominated by the call and the separate multiply-adds of
     /// the general `VectorMath.exp`. A row with at least one finite score (the caller
     /// handles fully masked rows); -infinity scores get weight exactly 0.
@@ -315,7 +315,7 @@ enum AttentionKernels {
         var vectorSum = Float8()
         index = 0
         while index < whole {
-            let e = exponentialOfNonPositive(load(row + index) - shift)
+            let e = VectorMath.exponentialOfNonPositive(load(row + index) - shift)
             store(e, row + index)
             vectorSum += e
             index += 8
@@ -325,7 +325,7 @@ enum AttentionKernels {
             // The last few scores through one vector padded with -infinity (weight 0).
             var tail = Float8(repeating: -.infinity)
             for lane in 0..<(count - index) { tail[lane] = row[index + lane] }
-            let e = exponentialOfNonPositive(tail - shift)
+            let e = VectorMath.exponentialOfNonPositive(tail - shift)
             for lane in 0..<(count - index) { row[index + lane] = e[lane] }
             sum += e.sum()
         }
@@ -334,31 +334,6 @@ enum AttentionKernels {
         index = 0
         while index < whole { store(load(row + index) * scale, row + index); index += 8 }
         while index < count { row[index] *= scale[0]; index += 1 }
-    }
-
-    /// e^x for x ≤ 0 (a shifted score), lanewise: `VectorMath.exp`'s range reduction and
-    /// Cephes polynomial written with fused multiply-adds, without its overflow branch
-    /// (no input is positive) and without clamping the input: below -87.3 (and for
-    /// -infinity) the arithmetic gives garbage that the last step replaces by exactly 0.
-    /// Within 2 ulp of expf on [-87.3, 0].
-    @inline(__always)
-    static func exponentialOfNonPositive(_ x: Float8) -> Float8 {
-        // Round x · log2(e) to the nearest integer with the 1.5 · 2^23 trick; its low bits are n.
-        let shifter = Float8(repeating: 12_582_912.0)
-        let shifted = shifter.addingProduct(x, Float8(repeating: 1.442_695_040_888_963_4))
-        let n = shifted - shifter
-        var r = x.addingProduct(n, Float8(repeating: -0.693_359_375))
-        r = r.addingProduct(n, Float8(repeating: 2.121_944_400_546_905_8e-4))
-        var p = Float8(repeating: 1.987_569_150_0e-4)
-        p = Float8(repeating: 1.398_199_950_7e-3).addingProduct(p, r)
-        p = Float8(repeating: 8.333_451_907_3e-3).addingProduct(p, r)
-        p = Float8(repeating: 4.166_579_589_4e-2).addingProduct(p, r)
-        p = Float8(repeating: 1.666_666_545_9e-1).addingProduct(p, r)
-        p = Float8(repeating: 5.000_000_120_1e-1).addingProduct(p, r)
-        p = (r + Float8(repeating: 1)).addingProduct(p, r * r)
-        let bits = unsafeBitCast(shifted, to: SIMD8<Int32>.self) &- SIMD8<Int32>(repeating: 0x4B40_0000)
-        let scale = unsafeBitCast((bits &+ SIMD8<Int32>(repeating: 127)) &<< SIMD8<Int32>(repeating: 23), to: Float8.self)
-        return (p * scale).replacing(with: 0, where: x .< Float8(repeating: -87.3))
     }
 
     /// `target[i] = a[i] * b[i]`.
