@@ -37,23 +37,11 @@ public enum KCenterKernels {
     /// same non-negative terms — so pruning never changes a comparison of whole distances.
     public static let partialSumFactor: Float = 1.0001
 
-    /// `|x - y|²` over `dimensions` values: eight lanes, one accumulator, then the remainder.
+    /// `|x - y|²` over `dimensions` values: eight lanes, one accumulator, then the remainder
+    /// (the early-exit form below with no limit).
     @inline(__always)
     public static func squaredDistance<Scalar: KCenterScalar>(_ x: UnsafePointer<Scalar>, _ y: UnsafePointer<Float>, _ dimensions: Int) -> Float {
-        var index = 0
-        var accumulator = SIMD8<Float>()
-        while index + 8 <= dimensions {
-            let a = Scalar.load8(x + index) - UnsafeRawPointer(y + index).loadUnaligned(as: SIMD8<Float>.self)
-            accumulator.addProduct(a, a)
-            index += 8
-        }
-        var sum = accumulator.sum()
-        while index < dimensions {
-            let difference = x[index].floatValue - y[index]
-            sum += difference * difference
-            index += 1
-        }
-        return sum
+        squaredDistance(x, y, dimensions, unlessAtLeast: .infinity)
     }
 
     /// ``squaredDistance(_:_:_:)`` (the same value, bit for bit) when it is below `limit`;

@@ -241,7 +241,7 @@ enum AttentionKernels {
     /// sequence with no unmasked key attends uniformly.
     static func softmaxRows(_ block: UnsafeMutablePointer<Float>, tokens T: Int, keyMask: (values: [Float], start: Int)?) {
         guard let (mask, start) = keyMask, mask[start ..< start + T].contains(0) else {
-            for row in 0..<T { softmaxRow(block + row * T, count: T) }
+            for row in 0..<T { SoftmaxKernels.forwardRow(block + row * T, block + row * T, T, logarithm: false) }
             return
         }
         if !mask[start ..< start + T].contains(where: { $0 != 0 }) {
@@ -251,7 +251,7 @@ enum AttentionKernels {
         for row in 0..<T {
             let scores = block + row * T
             for column in 0..<T where mask[start + column] == 0 { scores[column] = -.infinity }
-            softmaxRow(scores, count: T)
+            SoftmaxKernels.forwardRow(scores, scores, T, logarithm: false)
         }
     }
 
@@ -288,52 +288,6 @@ enum AttentionKernels {
             index += 8
         }
         while index < count { g[index] = y[index] * (g[index] - total); index += 1 }
-    }
-
-    /// Softmax of one row of scores in place: the maximum, then e^(x - max) stored with
-    /// its sum, then a scale by 1 / sum. Every exponent is ≤ 0, so the exponential is
-    /// ``VectorMath/exponentialOfNonPositive(_:)``, inlined here: this loop runs on B·H·T rows of T
-    /// per attention call and was dominated by the call and the separate multiply-adds of
-    /// the general `VectorMath.exp`. A row with at least one finite score (the caller
-    /// handles fully masked rows); -infinity scores get weight exactly 0.
-    @inline(__always)
-    static func softmaxRow(_ row: UnsafeMutablePointer<Float>, count: Int) {
-        let whole = count & ~7
-        var vectorMaximum = Float8(repeating: -.infinity)
-        var index = 0
-        while index < whole {
-            // Compare and blend only: a NaN score is skipped here but still makes its
-            // row NaN through the sum below.
-            let scores = load(row + index)
-            vectorMaximum = vectorMaximum.replacing(with: scores, where: scores .> vectorMaximum)
-            index += 8
-        }
-        var maximum = vectorMaximum.max()
-        while index < count { maximum = Swift.max(maximum, row[index]); index += 1 }
-
-        let shift = Float8(repeating: maximum)
-        var vectorSum = Float8()
-        index = 0
-        while index < whole {
-            let e = VectorMath.exponentialOfNonPositive(load(row + index) - shift)
-            store(e, row + index)
-            vectorSum += e
-            index += 8
-        }
-        var sum = vectorSum.sum()
-        if index < count {
-            // The last few scores through one vector padded with -infinity (weight 0).
-            var tail = Float8(repeating: -.infinity)
-            for lane in 0..<(count - index) { tail[lane] = row[index + lane] }
-            let e = VectorMath.exponentialOfNonPositive(tail - shift)
-            for lane in 0..<(count - index) { row[index + lane] = e[lane] }
-            sum += e.sum()
-        }
-
-        let scale = Float8(repeating: 1 / sum)
-        index = 0
-        while index < whole { store(load(row + index) * scale, row + index); index += 8 }
-        while index < count { row[index] *= scale[0]; index += 1 }
     }
 
     /// `target[i] = a[i] * b[i]`.

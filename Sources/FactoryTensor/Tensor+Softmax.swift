@@ -63,11 +63,11 @@ enum SoftmaxKernels {
     /// Columns handled together when the softmax axis is not the last one.
     static let columnChunk = 256
 
-    /// e^x lanewise, flushed to exactly 0 below -87.3 (where `VectorMath.exp` clamps), so a
-    /// shifted -infinity score contributes nothing.
+    /// e^x lanewise for x ≤ 0 (every exponent here is a shifted score or a log-probability),
+    /// exactly 0 below -87.3, so a shifted -infinity score contributes nothing.
     @inline(__always)
     static func exponential(_ x: Float8) -> Float8 {
-        VectorMath.exp(x).replacing(with: 0, where: x .< Float8(repeating: -87.3))
+        VectorMath.exponentialOfNonPositive(x)
     }
 
     @inline(__always)

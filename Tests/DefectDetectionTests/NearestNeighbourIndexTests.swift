@@ -14,19 +14,7 @@ import Testing
 struct NearestNeighbourIndexTests {
     /// The nearest squared distance of each query row, in Double, over every bank row.
     static func naiveNearest(_ queries: [Float], _ bank: [Float], dimensions: Int) -> [Double] {
-        let bankCount = bank.count / dimensions
-        return (0..<(queries.count / dimensions)).map { row in
-            var best = Double.infinity
-            for column in 0..<bankCount {
-                var sum = 0.0
-                for k in 0..<dimensions {
-                    let d = Double(queries[row * dimensions + k]) - Double(bank[column * dimensions + k])
-                    sum += d * d
-                }
-                best = Swift.min(best, sum)
-            }
-            return best
-        }
+        PatchCoreMathTests.naiveNearest(queries, bank, dimensions: dimensions)
     }
 
     /// Searches with the index and checks every distance against the naive loop. The index
