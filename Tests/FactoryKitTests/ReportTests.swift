@@ -76,6 +76,18 @@ struct ReportTests {
         #expect(card.contains("minilm-l6") && card.contains("train 100, validation 12, test 6") && card.contains("token_dropout 0.1"))
     }
 
+    /// A task fitted without gradients (PatchCore) took no optimizer steps: its card says so
+    /// and lists none of the optimizer settings the configuration still holds.
+    @Test func modelCardOfAFittedTaskListsNoOptimizerSettings() throws {
+        var inputs = handMadeInputs()
+        let trained = try #require(try ParsedReport(RunReport.html(inputs)).element(id: "model-card")).stringValue ?? ""
+        #expect(trained.contains("train.learning_rate") && trained.contains("2 epoch(s) trained"))
+        inputs.optimizerSteps = 0
+        let fitted = try #require(try ParsedReport(RunReport.html(inputs)).element(id: "model-card")).stringValue ?? ""
+        #expect(fitted.contains("fitted without gradient steps") && fitted.contains("seed 42"))
+        #expect(!fitted.contains("train.learning_rate") && !fitted.contains("epoch(s) trained"))
+    }
+
     @Test func tablesAndCellsMatchTheirInputs() throws {
         let inputs = handMadeInputs()
         let report = try ParsedReport(RunReport.html(inputs))

@@ -24,6 +24,9 @@ public struct ReportInputs: Sendable {
     /// Epochs trained and the best one.
     public var epochsCompleted: Int?
     public var bestEpoch: Int?
+    /// Optimizer steps the run took: 0 for a task fitted without gradients (no optimizer,
+    /// learning rate or epochs applied), `nil` when unknown.
+    public var optimizerSteps: Int?
     /// The evaluated split, its size, and the checkpoint used.
     public var evaluatedSplit: String
     public var evaluatedExamples: Int?
@@ -86,6 +89,7 @@ public struct ReportInputs: Sendable {
             inputs.trainingClassCounts = state.modelInfo.trainingClassCounts
             inputs.epochsCompleted = state.epochsCompleted
             inputs.bestEpoch = state.bestEpoch
+            inputs.optimizerSteps = state.optimizerSteps
         }
         guard let evalData = FileManager.default.contents(atPath: files.evaluation.path) else {
             throw TrainingError("\(files.evaluation.path): no evaluation yet; run `factory eval` first")

@@ -1,5 +1,5 @@
 // RunReport+ModelCard: the report's model card — task, backbone, data and split sizes,
-// classes, the key training settings and any augmentation, the evaluation's headline
+// classes, the key training settings (none for a task fitted without gradients) and any augmentation, the evaluation's headline
 // metrics, intended use, and limitations read from the results (small test split, rare
 // classes, weak classes, poor calibration). Not here: the other sections (RunReport).
 
@@ -30,8 +30,15 @@ extension RunReport {
             }
             items.append(("Classes", classes.joined(separator: ", ")))
         }
-        var training = cardSettings.compactMap { key in inputs.configuration[key].map { "\(key) \($0)" } }.joined(separator: ", ")
-        if let epochs = inputs.epochsCompleted { training = "\(epochs) epoch(s) trained" + (inputs.bestEpoch.map { ", best epoch \($0)" } ?? "") + "; " + training }
+        var training: String
+        if inputs.optimizerSteps == 0 {
+            // Fitted by the task itself (a memory bank, a threshold): the optimizer settings did not apply.
+            training = "fitted without gradient steps (the task's own fit; no optimizer, learning rate or epochs applied)"
+                + (inputs.configuration["seed"].map { "; seed \($0)" } ?? "")
+        } else {
+            training = cardSettings.compactMap { key in inputs.configuration[key].map { "\(key) \($0)" } }.joined(separator: ", ")
+            if let epochs = inputs.epochsCompleted { training = "\(epochs) epoch(s) trained" + (inputs.bestEpoch.map { ", best epoch \($0)" } ?? "") + "; " + training }
+        }
         items.append(("Training", training))
         let augmentation = inputs.configuration.keys.filter { $0.hasPrefix("augmentation.") }.sorted().compactMap { key -> String? in
             guard let value = inputs.configuration[key], let option = AugmentationModality.allCases.flatMap({ AugmentationOptions.options(for: $0) }).first(where: { $0.key == key }),
