@@ -67,17 +67,27 @@ extension Parallel {
     public static func forEachRangeWithSingleThreadedBLAS(
         _ count: Int, costPerItem: Int = 1, _ body: (Range<Int>) -> Void
     ) {
-        let threads = Swift.min(threadCount, count)
-        // Inside a range of `forEachRangeRunningNestedWorkSerially` OpenBLAS already runs on
-        // one thread, and must stay so: restoring its count here would hand the other
-        // ranges' products to OpenBLAS's threads.
-        if threads <= 1 || count * costPerItem < elementThreshold || runsNestedWorkSerially() {
+        if runsAsOneRange(count, costPerItem: costPerItem) {
             if count > 0 { body(0..<count) }
             return
         }
+        withSingleThreadedOpenBLAS { forEachRange(count, costPerItem: costPerItem, body) }
+    }
+
+    /// Whether `count` items of `costPerItem` run as one range on the calling thread: one
+    /// thread, too little work, or already inside a range of
+    /// ``forEachRangeRunningNestedWorkSerially(_:costPerItem:_:)``, where OpenBLAS runs on one
+    /// thread and must stay so (restoring its count would hand the other ranges' products
+    /// to OpenBLAS's threads).
+    static func runsAsOneRange(_ count: Int, costPerItem: Int) -> Bool {
+        Swift.min(threadCount, count) <= 1 || count * costPerItem < elementThreshold || runsNestedWorkSerially()
+    }
+
+    /// Runs `work` with OpenBLAS on one thread, and restores its thread count afterwards.
+    static func withSingleThreadedOpenBLAS(_ work: () -> Void) {
         openblas_set_num_threads(1)
         defer { openblas_set_num_threads(Int32(threadCount)) }
-        forEachRange(count, costPerItem: costPerItem, body)
+        work()
     }
 }
 
@@ -99,19 +109,19 @@ extension Parallel {
     public static func forEachRangeRunningNestedWorkSerially(
         _ count: Int, costPerItem: Int = 1, _ body: (Range<Int>) -> Void
     ) {
-        let threads = Swift.min(threadCount, count)
-        if threads <= 1 || count * costPerItem < elementThreshold || runsNestedWorkSerially() {
+        if runsAsOneRange(count, costPerItem: costPerItem) {
             if count > 0 { body(0..<count) }
             return
         }
-        openblas_set_num_threads(1)
-        defer { openblas_set_num_threads(Int32(threadCount)) }
-        withoutActuallyEscaping(body) { escapable in
-            let box = UncheckedSendable(escapable)
-            DispatchQueue.concurrentPerform(iterations: threads) { part in
-                let start = count * part / threads
-                let end = count * (part + 1) / threads
-                if start < end { $nestedWorkRunsSerially.withValue(true) { box.value(start..<end) } }
+        let threads = Swift.min(threadCount, count)
+        withSingleThreadedOpenBLAS {
+            withoutActuallyEscaping(body) { escapable in
+                let box = UncheckedSendable(escapable)
+                DispatchQueue.concurrentPerform(iterations: threads) { part in
+                    let start = count * part / threads
+                    let end = count * (part + 1) / threads
+                    if start < end { $nestedWorkRunsSerially.withValue(true) { box.value(start..<end) } }
+                }
             }
         }
     }
