@@ -45,7 +45,7 @@ struct BenchCommand: ParsableCommand {
         #endif
         let blas = BLASCoreSelection.outcome
         let replaced = blas.replacedCoreName.map { " (OpenBLAS chose \($0), which does not use this CPU's vector units)" } ?? ""
-        FileHandle.standardError.write(Data("bench: \(Parallel.threadCount) threads, OpenBLAS kernels \(blas.coreName)\(replaced)\n".utf8))
+        FileHandle.standardError.write(Data("bench: \(Parallel.threadCount) threads, OpenBLAS kernels \(blas.coreName)\(replaced), \(KernelBuild.summary)\n".utf8))
         for workload in selected {
             let result = try BenchmarkRunner.run(workload) { message in
                 FileHandle.standardError.write(Data("bench: \(message)\n".utf8))

@@ -11,6 +11,7 @@ struct VersionCommand: ParsableCommand {
     func run() {
         print("factory \(FactoryVersion.current)")
         print("threads: \(Parallel.threadCount) (set FACTORY_THREADS to change)")
+        print("kernels: \(KernelBuild.summary)")
         print("libpng: \(SystemLibraries.libpngVersion)")
         print("libsndfile: \(SystemLibraries.libsndfileVersion)")
     }

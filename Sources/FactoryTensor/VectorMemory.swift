@@ -1,5 +1,5 @@
-// VectorMemory: loading and storing eight floats at any (unaligned) address, shared by
-// every hand-vectorised kernel. Nothing else.
+// VectorMemory: loading and storing float vectors (8 lanes, or any width) at any (unaligned)
+// address, and the NaN-keeping maximum, shared by every hand-vectorised kernel. Nothing else.
 
 /// Eight floats read from `pointer`; no alignment needed.
 @inlinable @inline(__always)
@@ -23,5 +23,29 @@ func store(_ value: Float8, _ pointer: UnsafeMutablePointer<Float>) {
 /// library's `pointwiseMax` is not inlined into the kernels and costs a call per vector.
 @inlinable @inline(__always)
 func maximum(_ a: Float8, _ b: Float8) -> Float8 {
+    a.replacing(with: b, where: (b .> a) .| (b .!= b))
+}
+
+/// A vector of any width (`SIMD8<Float>`, `SIMD16<Float>`) read from `pointer`; no alignment needed.
+@inlinable @inline(__always)
+func load<V: SIMD>(_ pointer: UnsafePointer<Float>, as type: V.Type) -> V where V.Scalar == Float {
+    UnsafeRawPointer(pointer).loadUnaligned(as: V.self)
+}
+
+/// A vector of any width read from `pointer`; no alignment needed.
+@inlinable @inline(__always)
+func load<V: SIMD>(_ pointer: UnsafeMutablePointer<Float>, as type: V.Type) -> V where V.Scalar == Float {
+    UnsafeRawPointer(pointer).loadUnaligned(as: V.self)
+}
+
+/// Writes a vector of any width at `pointer`; no alignment needed.
+@inlinable @inline(__always)
+func store<V: SIMD>(_ value: V, _ pointer: UnsafeMutablePointer<Float>) where V.Scalar == Float {
+    UnsafeMutableRawPointer(pointer).storeBytes(of: value, as: V.self)
+}
+
+/// Lane-wise maximum that keeps NaN, at any width.
+@inlinable @inline(__always)
+func maximum<V: SIMD>(_ a: V, _ b: V) -> V where V.Scalar == Float {
     a.replacing(with: b, where: (b .> a) .| (b .!= b))
 }

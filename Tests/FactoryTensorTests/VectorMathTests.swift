@@ -80,4 +80,31 @@ import Testing
             #expect(Swift.abs(Double(exps[index]) - Foundation.exp(Double(xs[index]))) / Foundation.exp(Double(xs[index])) < 4.8e-7)
         }
     }
+
+    /// The 16-lane (AVX-512 build) and 8-lane forms of each function give the same bits, lane for
+    /// lane, over the range each is used on, past its clamps, and for infinities and NaN.
+    @Test func sixteenLaneFormsEqualEightLaneFormsBitForBit() {
+        var inputs = grid(-100...100) + grid(-5...5) + [.infinity, -.infinity, .nan, 0, -0.0, 88.72, -87.3]
+        while inputs.count % 16 != 0 { inputs.append(1) }
+        func same(_ name: String, _ eight: (SIMD8<Float>) -> SIMD8<Float>, _ sixteen: (SIMD16<Float>) -> SIMD16<Float>) {
+            var mismatches = 0
+            for start in stride(from: 0, to: inputs.count, by: 16) {
+                let wide = SIMD16<Float>(inputs[start..<(start + 16)])
+                let low = eight(SIMD8<Float>(inputs[start..<(start + 8)]))
+                let high = eight(SIMD8<Float>(inputs[(start + 8)..<(start + 16)]))
+                let result = sixteen(wide)
+                for lane in 0..<16 {
+                    let expected = lane < 8 ? low[lane] : high[lane - 8]
+                    if result[lane].bitPattern != expected.bitPattern && !(result[lane].isNaN && expected.isNaN) { mismatches += 1 }
+                }
+            }
+            #expect(mismatches == 0, "\(name): \(mismatches) lanes differ")
+        }
+        same("exp", { VectorMath.exp($0) }, { VectorMath.exp($0) })
+        same("erf", { VectorMath.erf($0) }, { VectorMath.erf($0) })
+        same("tanh", { VectorMath.tanh($0) }, { VectorMath.tanh($0) })
+        same("sigmoid", { VectorMath.sigmoid($0) }, { VectorMath.sigmoid($0) })
+        same("exponentialOfNonPositive", { VectorMath.exponentialOfNonPositive($0.replacing(with: -$0, where: $0 .> 0)) },
+             { VectorMath.exponentialOfNonPositive($0.replacing(with: -$0, where: $0 .> 0)) })
+    }
 }
