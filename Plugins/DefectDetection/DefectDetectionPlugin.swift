@@ -139,6 +139,15 @@ public struct DefectDetectionPlugin: TaskPlugin {
         try DefectEvaluation.evaluate(outputs: outputs, examples: examples, context: context)
     }
 
+    /// The per-example record `factory eval` writes to output/predictions.jsonl: the image, its
+    /// label (good or defect), the image score, and the head's good/defect probabilities when the
+    /// method has a head (PatchCore alone has a score and no class probabilities).
+    public func predictionRecord(for output: DefectOutput, example: DefectExample, info: TaskModelInfo) -> PredictionRecord? {
+        let probabilities = output.probability.map { [Double(1 - $0), Double($0)] } ?? []
+        return PredictionRecord(input: .image(path: example.image.path), label: example.label, probabilities: probabilities,
+                                score: Double(output.score))
+    }
+
     public func predictionExamples(from inputs: [String], context: TaskContext) throws -> [DefectExample] {
         try inputs.map { input in
             let url = URL(fileURLWithPath: (input as NSString).expandingTildeInPath, relativeTo: URL(fileURLWithPath: FileManager.default.currentDirectoryPath)).standardizedFileURL

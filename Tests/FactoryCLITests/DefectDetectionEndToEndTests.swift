@@ -65,6 +65,22 @@ struct DefectDetectionEndToEndTests {
         #expect(try #require(metrics["pro"]) > 0.6, "\(metrics)")
         #expect(try #require(metrics["f1"]) > 0.8, "\(metrics)")
         #expect(try #require(metrics["accuracy"]) > 0.8, "\(metrics)")
+        // predictions.jsonl: one line per evaluated image, with its path, label and image score.
+        let lines = try String(contentsOf: output.appendingPathComponent("predictions.jsonl"), encoding: .utf8).split(separator: "\n")
+        let records = lines.compactMap { try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any] }
+        #expect(!records.isEmpty && records.count == lines.count, "one JSON object per line")
+        for record in records {
+            let path = try #require(record["input"] as? String)
+            #expect(record["input_kind"] as? String == "image" && FileManager.default.fileExists(atPath: path), "\(record)")
+            #expect(["good", "defect"].contains(try #require(record["label"] as? String)), "\(record)")
+            #expect(try #require(record["score"] as? Double).isFinite)
+            #expect(record["probabilities"] == nil, "PatchCore alone gives a score, not class probabilities")
+        }
+        let meanScore = { (label: String) in
+            let scores = records.filter { $0["label"] as? String == label }.compactMap { $0["score"] as? Double }
+            return scores.reduce(0, +) / Double(Swift.max(scores.count, 1))
+        }
+        #expect(meanScore("defect") > meanScore("good"), "defects score higher on average")
         let gallery = try #require(eval["gallery"] as? [[String: Any]])
         #expect(gallery.count == 12)
         let galleryScores = gallery.compactMap { $0["score"] as? Double }

@@ -155,7 +155,7 @@ public enum RunReport {
     static func curveSection(_ inputs: ReportInputs, kind: CurveKind) -> String {
         let id = kind == .roc ? "roc-curves" : "precision-recall"
         guard let records = labelledRecords(inputs) else {
-            return leftOut(id, "needs per-example class probabilities (output/predictions.jsonl), which this task does not write.")
+            return leftOut(id, "needs per-example class probabilities in output/predictions.jsonl, which this task does not give.")
         }
         let classCount = inputs.labelNames.count
         let labels = records.map { $0.label! }
@@ -207,7 +207,7 @@ public enum RunReport {
     static func calibrationSection(_ inputs: ReportInputs) -> String {
         guard let records = labelledRecords(inputs),
               let bins = try? Metrics.calibrationBins(labels: records.map { $0.label! }, probabilities: records.map(\.probabilities)) else {
-            return leftOut("calibration", "needs per-example class probabilities (output/predictions.jsonl), which this task does not write.")
+            return leftOut("calibration", "needs per-example class probabilities in output/predictions.jsonl, which this task does not give.")
         }
         var caption = "Bars: accuracy of the examples in each confidence bin (\(Metrics.calibrationBinCount) bins); red dots: their mean confidence. Bars below the diagonal mean over-confidence."
         if let ece = inputs.metrics["ece"] { caption += " Expected calibration error (ECE): \(HTMLText.metric(ece))." }
