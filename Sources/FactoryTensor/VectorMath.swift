@@ -4,6 +4,7 @@
 // AVX-512: see KernelVector) and gives the same bits lane for lane at either width.
 // Accuracy: exp within 4 ulp (Cephes polynomial; 0 and +infinity past the float
 // range, as expf; a fused multiply-add form for non-positive inputs, within 2 ulp), erf within 4e-7 absolute. It is not a general libm.
+// Comparisons go through VectorCompare (one vector compare per vector, not a loop over lanes).
 
 /// Eight floats, the vector width of the 8-lane kernels.
 public typealias Float8 = SIMD8<Float>
@@ -15,7 +16,7 @@ public enum VectorMath {
     @inlinable @inline(__always)
     public static func exp<V: SIMD>(_ input: V) -> V where V.Scalar == Float {
         let low = V(repeating: -87.3), high = V(repeating: 88.0)
-        let x = input.replacing(with: low, where: input .< low).replacing(with: high, where: input .> high)
+        let x = input.replacing(with: low, where: lanesLess(input, low)).replacing(with: high, where: lanesGreater(input, high))
         // Round x * log2(e) to the nearest integer with the 1.5 * 2^23 trick; its low bits are n.
         let shifter = V(repeating: 12_582_912.0)
         let shifted = x * V(repeating: 1.442_695_040_888_963_4) + shifter
@@ -32,8 +33,8 @@ public enum VectorMath {
         let bits = unsafeBitCast(shifted, to: V.MaskStorage.self) &- V.MaskStorage(repeating: 0x4B40_0000)
         let scale = unsafeBitCast((bits &+ V.MaskStorage(repeating: 127)) &<< V.MaskStorage(repeating: 23), to: V.self)
         let result = p * scale
-        return result.replacing(with: 0, where: input .< low)
-            .replacing(with: .infinity, where: input .> V(repeating: 88.72))
+        return result.replacing(with: 0, where: lanesLess(input, low))
+            .replacing(with: .infinity, where: lanesGreater(input, V(repeating: 88.72)))
     }
 
     /// e^x for x ≤ 0 (a shifted softmax score, -x²/2), lanewise: `VectorMath.exp`'s range reduction and
@@ -58,7 +59,7 @@ public enum VectorMath {
         p = (r + V(repeating: 1)).addingProduct(p, r * r)
         let bits = unsafeBitCast(shifted, to: V.MaskStorage.self) &- V.MaskStorage(repeating: 0x4B40_0000)
         let scale = unsafeBitCast((bits &+ V.MaskStorage(repeating: 127)) &<< V.MaskStorage(repeating: 23), to: V.self)
-        return (p * scale).replacing(with: 0, where: x .< V(repeating: -87.3))
+        return (p * scale).replacing(with: 0, where: lanesLess(x, V(repeating: -87.3)))
     }
 
     /// The logistic function 1 / (1 + e^-x), lanewise.
@@ -73,7 +74,7 @@ public enum VectorMath {
         let magnitude = abs(x)
         let e = exp(V(repeating: -2) * magnitude)
         let positive = (V(repeating: 1) - e) / (V(repeating: 1) + e)
-        return positive.replacing(with: -positive, where: x .< 0)
+        return positive.replacing(with: -positive, where: lanesLess(x, V()))
     }
 
     /// The error function, lanewise: x·P(x²)/Q(x²) on x clamped to [-4, 4] (beyond which
@@ -82,8 +83,8 @@ public enum VectorMath {
     /// exponential: about twice as fast as an erfc built on exp. NaN stays NaN.
     @inlinable @inline(__always)
     public static func erf<V: SIMD>(_ x: V) -> V where V.Scalar == Float {
-        var clamped = x.replacing(with: 4, where: x .> 4)
-        clamped = clamped.replacing(with: -4, where: clamped .< -4)
+        var clamped = x.replacing(with: 4, where: lanesGreater(x, V(repeating: 4)))
+        clamped = clamped.replacing(with: -4, where: lanesLess(clamped, V(repeating: -4)))
         let x2 = clamped * clamped
         var p = V(repeating: -2.72614225801306e-10)
         p = V(repeating: 2.77068142495902e-08).addingProduct(p, x2)

@@ -47,5 +47,5 @@ func store<V: SIMD>(_ value: V, _ pointer: UnsafeMutablePointer<Float>) where V.
 /// Lane-wise maximum that keeps NaN, at any width.
 @inlinable @inline(__always)
 func maximum<V: SIMD>(_ a: V, _ b: V) -> V where V.Scalar == Float {
-    a.replacing(with: b, where: (b .> a) .| (b .!= b))
+    a.replacing(with: b, where: lanesGreater(b, a) .| lanesNotEqual(b, b))
 }
