@@ -136,8 +136,9 @@ extension Tensor {
     fileprivate var elementPointer: UnsafePointer<Float> { UnsafePointer(storage.pointer + offset) }
 }
 
-/// The per-(sequence, head) kernels of ``Tensor/multiHeadAttention(query:key:value:headCount:keyMask:scale:dropoutProbability:generator:)``.
-enum AttentionKernels {
+/// The per-(sequence, head) kernels of ``Tensor/multiHeadAttention(query:key:value:headCount:keyMask:scale:dropoutProbability:generator:)``;
+/// the row kernels are generic over the vector type (the library runs `KernelVector`).
+public enum AttentionKernels {
     struct Layout {
         let batch: Int, heads: Int, tokens: Int, headSize: Int
         /// Distance between rows of the queries, keys, values and their gradients: C when
@@ -259,44 +260,68 @@ enum AttentionKernels {
     /// probabilities) is first multiplied by the row's dropout mask, when there is one, in
     /// the same pass that sums it against the probabilities `y`; then `g ← y · (g − Σ g·y)`.
     /// The same operations in the same order as multiplying by the mask and then calling
-    /// `SoftmaxKernels.backwardRow`, one pass over the row fewer.
+    /// `SoftmaxKernels.backwardRow`, one pass over the row fewer. In `KernelVector`s.
     @inline(__always)
     static func softmaxBackwardRow(_ y: UnsafePointer<Float>, _ g: UnsafeMutablePointer<Float>, mask: UnsafePointer<Float>?, _ count: Int) {
+        softmaxBackwardRow(y, g, mask: mask, count, vector: KernelVector.self)
+    }
+
+    /// ``softmaxBackwardRow(_:_:mask:_:)`` in vectors of type `V`: `g ← g · mask` (when a
+    /// dropout mask is given), then `g ← y · (g − Σ g·y)`, for one row of `count` floats.
+    @_specialize(where V == SIMD8<Float>)
+    @_specialize(where V == SIMD16<Float>)
+    @inline(__always)
+    public static func softmaxBackwardRow<V: SIMD>(
+        _ y: UnsafePointer<Float>, _ g: UnsafeMutablePointer<Float>, mask: UnsafePointer<Float>?, _ count: Int, vector: V.Type
+    ) where V.Scalar == Float {
         guard let mask else {
-            SoftmaxKernels.backwardRow(y, g, g, count, logarithm: false)
+            SoftmaxKernels.backwardRow(y, g, g, count, logarithm: false, vector: V.self)
             return
         }
-        var vectorTotal = Float8()
+        let lanes = V.scalarCount
+        var vectorTotal = V()
         var index = 0
-        while index + 8 <= count {
-            let masked = load(g + index) * load(mask + index)
+        while index + lanes <= count {
+            let masked = load(g + index, as: V.self) * load(mask + index, as: V.self)
             store(masked, g + index)
-            vectorTotal += masked * load(y + index)
-            index += 8
+            vectorTotal += masked * load(y + index, as: V.self)
+            index += lanes
         }
-        var total = vectorTotal.sum()
+        var total = horizontalSum(vectorTotal)
         while index < count {
             let masked = g[index] * mask[index]
             g[index] = masked
             total += masked * y[index]
             index += 1
         }
-        let vectorTotalRepeated = Float8(repeating: total)
+        let vectorTotalRepeated = V(repeating: total)
         index = 0
-        while index + 8 <= count {
-            store(load(y + index) * (load(g + index) - vectorTotalRepeated), g + index)
-            index += 8
+        while index + lanes <= count {
+            store(load(y + index, as: V.self) * (load(g + index, as: V.self) - vectorTotalRepeated), g + index)
+            index += lanes
         }
         while index < count { g[index] = y[index] * (g[index] - total); index += 1 }
     }
 
-    /// `target[i] = a[i] * b[i]`.
+    /// `target[i] = a[i] * b[i]` in `KernelVector`s.
     @inline(__always)
     static func multiply(_ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>, into target: UnsafeMutablePointer<Float>, count: Int) {
+        multiply(a, b, into: target, count: count, vector: KernelVector.self)
+    }
+
+    /// `target[i] = a[i] * b[i]` for `count` floats, in vectors of type `V` (the dropped
+    /// probabilities: a block times its dropout mask).
+    @_specialize(where V == SIMD8<Float>)
+    @_specialize(where V == SIMD16<Float>)
+    @inline(__always)
+    public static func multiply<V: SIMD>(
+        _ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>, into target: UnsafeMutablePointer<Float>, count: Int, vector: V.Type
+    ) where V.Scalar == Float {
+        let lanes = V.scalarCount
         var index = 0
-        while index + 8 <= count {
-            store(load(a + index) * load(b + index), target + index)
-            index += 8
+        while index + lanes <= count {
+            store(load(a + index, as: V.self) * load(b + index, as: V.self), target + index)
+            index += lanes
         }
         while index < count { target[index] = a[index] * b[index]; index += 1 }
     }

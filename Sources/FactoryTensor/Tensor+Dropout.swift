@@ -101,8 +101,9 @@ extension Tensor {
 }
 
 /// Mask generation: one independent generator per fixed-size chunk, so the mask does not
-/// depend on how chunks are spread over threads.
-enum DropoutKernels {
+/// depend on how chunks are spread over threads; and the dropped-plus-residual row kernel,
+/// generic over the vector type (the library runs `KernelVector`).
+public enum DropoutKernels {
     /// Elements per chunk (each chunk gets its own generator).
     static let chunkSize = 1 << 14
 
@@ -151,14 +152,28 @@ enum DropoutKernels {
         }
     }
 
-    /// `target[i] = x[i] * mask[i] + residual[i]` (two roundings, as the unfused multiply and add).
+    /// `target[i] = x[i] * mask[i] + residual[i]` in `KernelVector`s.
     @inline(__always)
     static func multiplyAdd(_ x: UnsafePointer<Float>, _ mask: UnsafePointer<Float>, _ residual: UnsafePointer<Float>,
                             into target: UnsafeMutablePointer<Float>, count: Int) {
+        multiplyAdd(x, mask, residual, into: target, count: count, vector: KernelVector.self)
+    }
+
+    /// `target[i] = x[i] * mask[i] + residual[i]` for `count` floats in vectors of type `V`.
+    /// Two roundings, as the unfused multiply and add: the operands are kept apart (a
+    /// fused multiply-add would round once and differ from `dropout(x) + residual`).
+    @_specialize(where V == SIMD8<Float>)
+    @_specialize(where V == SIMD16<Float>)
+    @inline(__always)
+    public static func multiplyAdd<V: SIMD>(
+        _ x: UnsafePointer<Float>, _ mask: UnsafePointer<Float>, _ residual: UnsafePointer<Float>,
+        into target: UnsafeMutablePointer<Float>, count: Int, vector: V.Type
+    ) where V.Scalar == Float {
+        let lanes = V.scalarCount
         var index = 0
-        while index + 8 <= count {
-            store(load(x + index) * load(mask + index) + load(residual + index), target + index)
-            index += 8
+        while index + lanes <= count {
+            store(load(x + index, as: V.self) * load(mask + index, as: V.self) + load(residual + index, as: V.self), target + index)
+            index += lanes
         }
         while index < count { target[index] = x[index] * mask[index] + residual[index]; index += 1 }
     }

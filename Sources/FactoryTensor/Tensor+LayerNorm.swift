@@ -81,8 +81,9 @@ extension Tensor {
     }
 }
 
-/// Fused row kernels for layer normalisation.
-enum LayerNormKernels {
+/// Fused row kernels for layer normalisation; the row kernels are generic over the vector
+/// type (the library runs `KernelVector`).
+public enum LayerNormKernels {
     /// y = (x - mean) * inverseDeviation * weight + bias per row of `width`, saving each
     /// row's mean and 1 / sqrt(biased variance + epsilon).
     static func forward(
@@ -101,23 +102,36 @@ enum LayerNormKernels {
         }
     }
 
-    /// One row of ``forward(_:weight:bias:into:means:inverseDeviations:rows:width:epsilon:)``;
-    /// `y` may be `x` (each element is read before it is written). Returns the row's mean
-    /// and inverse standard deviation.
+    /// One row of ``forward(_:weight:bias:into:means:inverseDeviations:rows:width:epsilon:)``
+    /// in `KernelVector`s; `y` may be `x`. Returns the row's mean and inverse standard deviation.
     @inline(__always)
     static func forwardRow(
         _ xRow: UnsafePointer<Float>, weight: UnsafePointer<Float>, bias: UnsafePointer<Float>,
         into yRow: UnsafeMutablePointer<Float>, width: Int, epsilon: Float
     ) -> (mean: Float, inverseDeviation: Float) {
-        let mean = ReductionKernels.rowSum(xRow, width) / Float(width)
-        let variance = centeredSquareSum(xRow, mean: mean, width) / Float(width)
+        forwardRow(xRow, weight: weight, bias: bias, into: yRow, width: width, epsilon: epsilon, vector: KernelVector.self)
+    }
+
+    /// One row of layer normalisation in vectors of type `V`: `y = (x − mean) · r · weight + bias`
+    /// with r = 1 / √(biased variance + epsilon); `y` may be `x` (each element is read
+    /// before it is written). Returns the row's mean and r.
+    @_specialize(where V == SIMD8<Float>)
+    @_specialize(where V == SIMD16<Float>)
+    @inline(__always)
+    public static func forwardRow<V: SIMD>(
+        _ xRow: UnsafePointer<Float>, weight: UnsafePointer<Float>, bias: UnsafePointer<Float>,
+        into yRow: UnsafeMutablePointer<Float>, width: Int, epsilon: Float, vector: V.Type
+    ) -> (mean: Float, inverseDeviation: Float) where V.Scalar == Float {
+        let lanes = V.scalarCount
+        let mean = rowSum(xRow, width, vector: V.self) / Float(width)
+        let variance = centeredSquareSum(xRow, mean: mean, width, vector: V.self) / Float(width)
         let inverseDeviation = 1 / (variance + epsilon).squareRoot()
-        let vectorMean = Float8(repeating: mean), vectorInverse = Float8(repeating: inverseDeviation)
+        let vectorMean = V(repeating: mean), vectorInverse = V(repeating: inverseDeviation)
         var index = 0
-        while index + 8 <= width {
-            let normalized = (load(xRow + index) - vectorMean) * vectorInverse
-            store(normalized * load(weight + index) + load(bias + index), yRow + index)
-            index += 8
+        while index + lanes <= width {
+            let normalized = (load(xRow + index, as: V.self) - vectorMean) * vectorInverse
+            store(normalized * load(weight + index, as: V.self) + load(bias + index, as: V.self), yRow + index)
+            index += lanes
         }
         while index < width {
             yRow[index] = (xRow[index] - mean) * inverseDeviation * weight[index] + bias[index]
@@ -168,36 +182,53 @@ enum LayerNormKernels {
         }
     }
 
+    /// One row of the backward pass in `KernelVector`s.
     @inline(__always)
     static func backwardRow(
         _ x: UnsafePointer<Float>, _ g: UnsafePointer<Float>, _ weight: UnsafePointer<Float>,
         mean: Float, inverseDeviation: Float, dx: UnsafeMutablePointer<Float>?,
         weightPartial: UnsafeMutablePointer<Float>?, biasPartial: UnsafeMutablePointer<Float>, width: Int
     ) {
-        let vectorMean = Float8(repeating: mean), vectorInverse = Float8(repeating: inverseDeviation)
-        var vectorSum = Float8(), vectorDot = Float8()
+        backwardRow(x, g, weight, mean: mean, inverseDeviation: inverseDeviation, dx: dx,
+                    weightPartial: weightPartial, biasPartial: biasPartial, width: width, vector: KernelVector.self)
+    }
+
+    /// One row of the backward pass in vectors of type `V`, with x̂ = (x − mean) · r and
+    /// ĝ = g · weight: `dx = r · (ĝ − mean(ĝ) − x̂ · mean(ĝ · x̂))` (when `dx` is given), and,
+    /// when `weightPartial` is given, `weightPartial += g · x̂` and `biasPartial += g`.
+    @_specialize(where V == SIMD8<Float>)
+    @_specialize(where V == SIMD16<Float>)
+    @inline(__always)
+    public static func backwardRow<V: SIMD>(
+        _ x: UnsafePointer<Float>, _ g: UnsafePointer<Float>, _ weight: UnsafePointer<Float>,
+        mean: Float, inverseDeviation: Float, dx: UnsafeMutablePointer<Float>?,
+        weightPartial: UnsafeMutablePointer<Float>?, biasPartial: UnsafeMutablePointer<Float>, width: Int, vector: V.Type
+    ) where V.Scalar == Float {
+        let lanes = V.scalarCount
+        let vectorMean = V(repeating: mean), vectorInverse = V(repeating: inverseDeviation)
+        var vectorSum = V(), vectorDot = V()
         var index = 0
         if let weightPartial {
-            while index + 8 <= width {
-                let normalized = (load(x + index) - vectorMean) * vectorInverse
-                let gradient = load(g + index)
-                let scaled = gradient * load(weight + index)
+            while index + lanes <= width {
+                let normalized = (load(x + index, as: V.self) - vectorMean) * vectorInverse
+                let gradient = load(g + index, as: V.self)
+                let scaled = gradient * load(weight + index, as: V.self)
                 vectorSum += scaled
                 vectorDot += scaled * normalized
-                store(load(weightPartial + index) + gradient * normalized, weightPartial + index)
-                store(load(biasPartial + index) + gradient, biasPartial + index)
-                index += 8
+                store(load(weightPartial + index, as: V.self) + gradient * normalized, weightPartial + index)
+                store(load(biasPartial + index, as: V.self) + gradient, biasPartial + index)
+                index += lanes
             }
         } else {
-            while index + 8 <= width {
-                let normalized = (load(x + index) - vectorMean) * vectorInverse
-                let scaled = load(g + index) * load(weight + index)
+            while index + lanes <= width {
+                let normalized = (load(x + index, as: V.self) - vectorMean) * vectorInverse
+                let scaled = load(g + index, as: V.self) * load(weight + index, as: V.self)
                 vectorSum += scaled
                 vectorDot += scaled * normalized
-                index += 8
+                index += lanes
             }
         }
-        var sum = vectorSum.sum(), dot = vectorDot.sum()
+        var sum = horizontalSum(vectorSum), dot = horizontalSum(vectorDot)
         while index < width {
             let normalized = (x[index] - mean) * inverseDeviation
             let scaled = g[index] * weight[index]
@@ -211,13 +242,13 @@ enum LayerNormKernels {
         }
         guard let dx else { return }
         let meanScaled = sum / Float(width), meanDot = dot / Float(width)
-        let vectorMeanScaled = Float8(repeating: meanScaled), vectorMeanDot = Float8(repeating: meanDot)
+        let vectorMeanScaled = V(repeating: meanScaled), vectorMeanDot = V(repeating: meanDot)
         index = 0
-        while index + 8 <= width {
-            let normalized = (load(x + index) - vectorMean) * vectorInverse
-            let scaled = load(g + index) * load(weight + index)
+        while index + lanes <= width {
+            let normalized = (load(x + index, as: V.self) - vectorMean) * vectorInverse
+            let scaled = load(g + index, as: V.self) * load(weight + index, as: V.self)
             store(vectorInverse * (scaled - vectorMeanScaled - normalized * vectorMeanDot), dx + index)
-            index += 8
+            index += lanes
         }
         while index < width {
             let normalized = (x[index] - mean) * inverseDeviation
@@ -226,7 +257,37 @@ enum LayerNormKernels {
         }
     }
 
-    /// Σ (x - mean)², vectorised.
+    /// Σ x over one row, in vectors of type `V`.
+    @inline(__always)
+    static func rowSum<V: SIMD>(_ x: UnsafePointer<Float>, _ count: Int, vector: V.Type) -> Float where V.Scalar == Float {
+        let lanes = V.scalarCount
+        var accumulator = V()
+        var index = 0
+        while index + lanes <= count { accumulator += load(x + index, as: V.self); index += lanes }
+        var total = horizontalSum(accumulator)
+        while index < count { total += x[index]; index += 1 }
+        return total
+    }
+
+    /// Σ (x - mean)² over one row, in vectors of type `V`.
+    @inline(__always)
+    static func centeredSquareSum<V: SIMD>(_ x: UnsafePointer<Float>, mean: Float, _ count: Int, vector: V.Type) -> Float
+    where V.Scalar == Float {
+        let lanes = V.scalarCount
+        let vectorMean = V(repeating: mean)
+        var accumulator = V()
+        var index = 0
+        while index + lanes <= count {
+            let centered = load(x + index, as: V.self) - vectorMean
+            accumulator += centered * centered
+            index += lanes
+        }
+        var total = horizontalSum(accumulator)
+        while index < count { let centered = x[index] - mean; total += centered * centered; index += 1 }
+        return total
+    }
+
+    /// Σ (x - mean)², 8 lanes (batch normalisation's statistics use it).
     @inline(__always)
     static func centeredSquareSum(_ x: UnsafePointer<Float>, mean: Float, _ count: Int) -> Float {
         let vectorMean = Float8(repeating: mean)

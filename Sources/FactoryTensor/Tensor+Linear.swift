@@ -143,13 +143,14 @@ private func columnSums(_ matrix: Tensor) -> Tensor {
     return result
 }
 
-/// `target[i] = a[i] + b[i]`, vectorised.
+/// `target[i] = a[i] + b[i]`, in `KernelVector`s.
 @inline(__always)
 private func addRows(_ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>, into target: UnsafeMutablePointer<Float>, count: Int) {
+    let lanes = KernelVector.scalarCount
     var index = 0
-    while index + 8 <= count {
-        store(load(a + index) + load(b + index), target + index)
-        index += 8
+    while index + lanes <= count {
+        store(load(a + index, as: KernelVector.self) + load(b + index, as: KernelVector.self), target + index)
+        index += lanes
     }
     while index < count { target[index] = a[index] + b[index]; index += 1 }
 }

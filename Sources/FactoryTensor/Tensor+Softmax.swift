@@ -53,7 +53,8 @@ extension Tensor {
 
 /// Row and column kernels for softmax/log-softmax and their gradients. Every function
 /// reads and writes contiguous [outer, length, inner] blocks and normalises along `length`.
-enum SoftmaxKernels {
+/// The row kernels are generic over the vector type (the library runs `KernelVector`).
+public enum SoftmaxKernels {
     struct Layout {
         let outer: Int
         let length: Int
@@ -102,28 +103,43 @@ enum SoftmaxKernels {
         }
     }
 
-    /// One contiguous row: maximum, exponentials and their sum, then scale (or shift).
+    /// One contiguous row in `KernelVector`s: maximum, exponentials and their sum, then
+    /// scale (or shift).
     @inline(__always)
     static func forwardRow(_ x: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>, _ count: Int, logarithm: Bool) {
-        var vectorMaximum = Float8(repeating: -.infinity)
+        forwardRow(x, y, count, logarithm: logarithm, vector: KernelVector.self)
+    }
+
+    /// Softmax (or, with `logarithm`, log-softmax) of one contiguous row of `count` floats
+    /// from `x` into `y` (which may be `x`), in vectors of type `V`: the row's maximum, the
+    /// shifted exponentials and their sum, then a scale by 1 / sum (or a shift by
+    /// max + log sum). Entries of -infinity get exactly 0.
+    @_specialize(where V == SIMD8<Float>)
+    @_specialize(where V == SIMD16<Float>)
+    @inline(__always)
+    public static func forwardRow<V: SIMD>(
+        _ x: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>, _ count: Int, logarithm: Bool, vector: V.Type
+    ) where V.Scalar == Float {
+        let lanes = V.scalarCount
+        var vectorMaximum = V(repeating: -.infinity)
         var index = 0
-        while index + 8 <= count {
-            vectorMaximum = FactoryTensor.maximum(vectorMaximum, load(x + index))
-            index += 8
+        while index + lanes <= count {
+            vectorMaximum = FactoryTensor.maximum(vectorMaximum, load(x + index, as: V.self))
+            index += lanes
         }
-        var rowMaximum = vectorMaximum.max()
+        var rowMaximum = horizontalMaximum(vectorMaximum)
         while index < count { rowMaximum = Swift.max(rowMaximum, x[index]); index += 1 }
 
-        let shift = Float8(repeating: rowMaximum)
-        var vectorSum = Float8()
+        let shift = V(repeating: rowMaximum)
+        var vectorSum = V()
         index = 0
-        while index + 8 <= count {
-            let e = exponential(load(x + index) - shift)
+        while index + lanes <= count {
+            let e = VectorMath.exponentialOfNonPositive(load(x + index, as: V.self) - shift)
             if !logarithm { store(e, y + index) }
             vectorSum += e
-            index += 8
+            index += lanes
         }
-        var sum = vectorSum.sum()
+        var sum = horizontalSum(vectorSum)
         while index < count {
             let e = exponential(x[index] - rowMaximum)
             if !logarithm { y[index] = e }
@@ -133,15 +149,15 @@ enum SoftmaxKernels {
 
         if logarithm {
             let offset = rowMaximum + Foundation.log(sum)
-            let vectorOffset = Float8(repeating: offset)
+            let vectorOffset = V(repeating: offset)
             index = 0
-            while index + 8 <= count { store(load(x + index) - vectorOffset, y + index); index += 8 }
+            while index + lanes <= count { store(load(x + index, as: V.self) - vectorOffset, y + index); index += lanes }
             while index < count { y[index] = x[index] - offset; index += 1 }
         } else {
             let scale = 1 / sum
-            let vectorScale = Float8(repeating: scale)
+            let vectorScale = V(repeating: scale)
             index = 0
-            while index + 8 <= count { store(load(y + index) * vectorScale, y + index); index += 8 }
+            while index + lanes <= count { store(load(y + index, as: V.self) * vectorScale, y + index); index += lanes }
             while index < count { y[index] *= scale; index += 1 }
         }
     }
@@ -232,32 +248,48 @@ enum SoftmaxKernels {
         }
     }
 
+    /// One contiguous row of the backward pass in `KernelVector`s.
     @inline(__always)
     static func backwardRow(
         _ y: UnsafePointer<Float>, _ g: UnsafePointer<Float>, _ dx: UnsafeMutablePointer<Float>, _ count: Int, logarithm: Bool
     ) {
+        backwardRow(y, g, dx, count, logarithm: logarithm, vector: KernelVector.self)
+    }
+
+    /// The gradient of one contiguous row, in vectors of type `V`, from the forward output
+    /// `y` and the output gradient `g` into `dx` (which may be `g`): softmax
+    /// `dx = y · (g − Σ g·y)`, log-softmax `dx = g − e^y · Σ g`.
+    @_specialize(where V == SIMD8<Float>)
+    @_specialize(where V == SIMD16<Float>)
+    @inline(__always)
+    public static func backwardRow<V: SIMD>(
+        _ y: UnsafePointer<Float>, _ g: UnsafePointer<Float>, _ dx: UnsafeMutablePointer<Float>, _ count: Int, logarithm: Bool,
+        vector: V.Type
+    ) where V.Scalar == Float {
+        let lanes = V.scalarCount
         // softmax needs sum(g * y); log-softmax needs sum(g).
-        var vectorTotal = Float8()
+        var vectorTotal = V()
         var index = 0
-        while index + 8 <= count {
-            vectorTotal += logarithm ? load(g + index) : load(g + index) * load(y + index)
-            index += 8
+        while index + lanes <= count {
+            vectorTotal += logarithm ? load(g + index, as: V.self) : load(g + index, as: V.self) * load(y + index, as: V.self)
+            index += lanes
         }
-        var total = vectorTotal.sum()
+        var total = horizontalSum(vectorTotal)
         while index < count { total += logarithm ? g[index] : g[index] * y[index]; index += 1 }
 
-        let vectorTotalRepeated = Float8(repeating: total)
+        let vectorTotalRepeated = V(repeating: total)
         index = 0
         if logarithm {
-            while index + 8 <= count {
-                store(load(g + index) - exponential(load(y + index)) * vectorTotalRepeated, dx + index)
-                index += 8
+            while index + lanes <= count {
+                let e = VectorMath.exponentialOfNonPositive(load(y + index, as: V.self))
+                store(load(g + index, as: V.self) - e * vectorTotalRepeated, dx + index)
+                index += lanes
             }
             while index < count { dx[index] = g[index] - exponential(y[index]) * total; index += 1 }
         } else {
-            while index + 8 <= count {
-                store(load(y + index) * (load(g + index) - vectorTotalRepeated), dx + index)
-                index += 8
+            while index + lanes <= count {
+                store(load(y + index, as: V.self) * (load(g + index, as: V.self) - vectorTotalRepeated), dx + index)
+                index += lanes
             }
             while index < count { dx[index] = y[index] * (g[index] - total); index += 1 }
         }
