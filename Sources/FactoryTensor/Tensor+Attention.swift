@@ -179,7 +179,7 @@ public enum AttentionKernels {
                     if let dropoutMask {
                         let mask = dropoutMask + layout.blockOffset(pair)
                         let target = scratch.baseAddress! + (probabilities == nil ? T * T : 0)
-                        multiply(UnsafePointer(block), mask, into: target, count: T * T)
+                        DropoutKernels.applyMask(UnsafePointer(block), mask, into: target, count: T * T, vector: KernelVector.self)
                         weights = UnsafePointer(target)
                     }
                     BLAS.gemm(rows: T, columns: D, depth: T,
@@ -207,7 +207,7 @@ public enum AttentionKernels {
                     let input = layout.inputHeadOffset(pair), head = layout.headOffset(pair), block = probabilities + layout.blockOffset(pair)
                     var weights = block
                     if let dropoutMask {
-                        multiply(block, dropoutMask + layout.blockOffset(pair), into: dropped, count: T * T)
+                        DropoutKernels.applyMask(block, dropoutMask + layout.blockOffset(pair), into: dropped, count: T * T, vector: KernelVector.self)
                         weights = UnsafePointer(dropped)
                     }
                     // dV = dropout(P)ᵀ g
@@ -301,28 +301,5 @@ public enum AttentionKernels {
             index += lanes
         }
         while index < count { g[index] = y[index] * (g[index] - total); index += 1 }
-    }
-
-    /// `target[i] = a[i] * b[i]` in `KernelVector`s.
-    @inline(__always)
-    static func multiply(_ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>, into target: UnsafeMutablePointer<Float>, count: Int) {
-        multiply(a, b, into: target, count: count, vector: KernelVector.self)
-    }
-
-    /// `target[i] = a[i] * b[i]` for `count` floats, in vectors of type `V` (the dropped
-    /// probabilities: a block times its dropout mask).
-    @_specialize(where V == SIMD8<Float>)
-    @_specialize(where V == SIMD16<Float>)
-    @inline(__always)
-    public static func multiply<V: SIMD>(
-        _ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>, into target: UnsafeMutablePointer<Float>, count: Int, vector: V.Type
-    ) where V.Scalar == Float {
-        let lanes = V.scalarCount
-        var index = 0
-        while index + lanes <= count {
-            store(load(a + index, as: V.self) * load(b + index, as: V.self), target + index)
-            index += lanes
-        }
-        while index < count { target[index] = a[index] * b[index]; index += 1 }
     }
 }

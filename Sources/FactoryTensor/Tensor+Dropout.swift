@@ -1,7 +1,8 @@
 // Inverted dropout: in training, each element is zeroed with probability p and the kept
 // ones are scaled by 1 / (1 - p), so inference needs no rescaling. The mask comes from a
 // `SeededGenerator` draw (same seed, same mask, whatever the thread count) and is generated
-// in fixed-size chunks on all threads, each with its own generator (two chunks at a time).
+// in fixed-size chunks on all threads, each with its own generator (eight chunks at a time in
+// the lanes of one vector, else two interleaved).
 // Not here: the `Dropout` module or dropout variants (spatial/channel dropout, DropConnect,
 // stochastic depth).
 
@@ -21,9 +22,9 @@ extension Tensor {
                      "dropout: probability \(probability) is outside [0, 1] (input shape \(shape))")
         if !training || probability == 0 { return self }
         let mask = Tensor.dropoutMask(shape, probability: probability, generator: &generator)
-        let output = Tensor.combineElements(self, mask, MultiplyOperator.self, operation: "dropout")
+        let output = Tensor.applyingDropoutMask(mask, to: self)
         return output.recordGradient("dropout", inputs: [self]) { gradient in
-            [Tensor.combineElements(gradient, mask, MultiplyOperator.self, operation: "dropout")]
+            [Tensor.applyingDropoutMask(mask, to: gradient)]
         }
     }
 
@@ -51,8 +52,25 @@ extension Tensor {
                                        into: target + range.lowerBound, count: range.count)
         }
         return output.recordGradient("dropoutAdd", inputs: [self, residual]) { gradient in
-            [Tensor.combineElements(gradient, mask, MultiplyOperator.self, operation: "dropout"), gradient]
+            [Tensor.applyingDropoutMask(mask, to: gradient), gradient]
         }
+    }
+
+    /// `values * mask` (no gradient recorded): a contiguous tensor of the mask's shape in one
+    /// threaded `KernelVector` loop, anything else through the broadcasting elementwise path.
+    static func applyingDropoutMask(_ mask: Tensor, to values: Tensor) -> Tensor {
+        guard values.shape == mask.shape, values.isContiguous, mask.isContiguous else {
+            return Tensor.combineElements(values, mask, MultiplyOperator.self, operation: "dropout")
+        }
+        let output = Tensor.uninitialized(values.shape)
+        let pointers = UncheckedSendable((UnsafePointer(values.storage.pointer + values.offset),
+                                          UnsafePointer(mask.storage.pointer + mask.offset), output.storage.pointer))
+        Parallel.forEachRange(output.count) { range in
+            let (x, mask, target) = pointers.value
+            DropoutKernels.applyMask(x + range.lowerBound, mask + range.lowerBound, into: target + range.lowerBound,
+                                     count: range.count, vector: KernelVector.self)
+        }
+        return output
     }
 
     /// A dropout mask of `shape`: each element is 0 with probability `probability`, else
@@ -81,7 +99,13 @@ extension Tensor {
             var chunk = range.lowerBound
             while chunk < range.upperBound {
                 let start = chunk * chunkSize
-                if chunk + 1 < range.upperBound && start + 2 * chunkSize <= count {
+                if chunk + DropoutKernels.vectorChunks <= range.upperBound
+                    && start + DropoutKernels.vectorChunks * chunkSize <= count {
+                    // Eight full chunks, their generators in the lanes of one vector: the same values.
+                    DropoutKernels.fillEightChunks(output.value + start, base: base, firstChunk: chunk,
+                                                   threshold: threshold, keptValue: keptValue)
+                    chunk += DropoutKernels.vectorChunks
+                } else if chunk + 1 < range.upperBound && start + 2 * chunkSize <= count {
                     // Two full chunks with their generators interleaved: the same values.
                     DropoutKernels.fillChunkPair(
                         output.value + start, seeds: (DropoutKernels.chunkSeed(base: base, chunk: chunk),
@@ -105,21 +129,26 @@ extension Tensor {
 /// generic over the vector type (the library runs `KernelVector`).
 public enum DropoutKernels {
     /// Elements per chunk (each chunk gets its own generator).
-    static let chunkSize = 1 << 14
+    public static let chunkSize = 1 << 14
+
+    /// Chunks generated together by ``fillEightChunks(_:base:firstChunk:threshold:keptValue:)``.
+    static let vectorChunks = 8
 
     /// A well-mixed seed for chunk `chunk` of a mask whose draw was `base` (SplitMix64's
     /// finaliser, so neighbouring chunks' seeds share no structure).
     @inline(__always)
-    static func chunkSeed(base: UInt64, chunk: Int) -> UInt64 {
+    public static func chunkSeed(base: UInt64, chunk: Int) -> UInt64 {
         var z = base &+ UInt64(chunk) &* 0xD1B5_4A32_D192_ED03
         z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
         z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
         return z ^ (z >> 31)
     }
 
-    /// Writes `count` mask values (0 or `keptValue`), two per 64 random bits.
+    /// Writes `count` mask values (0 or `keptValue`), two per 64 random bits: value 2j is 0
+    /// when the low 32 bits of the generator's j-th draw fall below `threshold`, value 2j+1
+    /// when the high 32 bits do. The definition every faster path reproduces exactly.
     @inline(__always)
-    static func fillChunk(_ output: UnsafeMutablePointer<Float>, count: Int, seed: UInt64, threshold: UInt32, keptValue: Float) {
+    public static func fillChunk(_ output: UnsafeMutablePointer<Float>, count: Int, seed: UInt64, threshold: UInt32, keptValue: Float) {
         var generator = SeededGenerator(seed: seed)
         var index = 0
         while index + 2 <= count {
@@ -150,6 +179,85 @@ public enum DropoutKernels {
             other[index + 1] = UInt32(truncatingIfNeeded: b >> 32) < threshold ? 0 : keptValue
             index += 2
         }
+    }
+
+    /// Eight consecutive full chunks (`firstChunk ..< firstChunk + 8`, `8 * chunkSize` values
+    /// from `output`), exactly as eight `fillChunk` calls with their seeds: the eight
+    /// xoshiro256** generators run in the lanes of one `SIMD8<UInt64>` (the multiplications
+    /// by 5 and 9 as shifts and adds), each step's 64 bits per lane become two mask values
+    /// through one compare of 16 32-bit halves, and the values are gathered per chunk from
+    /// a small tile that stays in L1. The seeding repeats `SeededGenerator(seed:)`'s
+    /// SplitMix64 (a test holds the two equal).
+    static func fillEightChunks(
+        _ output: UnsafeMutablePointer<Float>, base: UInt64, firstChunk: Int, threshold: UInt32, keptValue: Float
+    ) {
+        var s0 = SIMD8<UInt64>(), s1 = SIMD8<UInt64>(), s2 = SIMD8<UInt64>(), s3 = SIMD8<UInt64>()
+        for lane in 0..<vectorChunks {
+            var mix = chunkSeed(base: base, chunk: firstChunk + lane)
+            func splitMix() -> UInt64 {
+                mix &+= 0x9E37_79B9_7F4A_7C15
+                var z = mix
+                z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+                z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+                return z ^ (z >> 31)
+            }
+            s0[lane] = splitMix()
+            s1[lane] = splitMix()
+            s2[lane] = splitMix()
+            s3[lane] = splitMix()
+        }
+        let thresholds = SIMD16<UInt32>(repeating: threshold)
+        let kept = SIMD16<Float>(repeating: keptValue)
+        let steps = chunkSize / 2, block = 64
+        withUnsafeTemporaryAllocation(of: SIMD16<Float>.self, capacity: block) { tile in
+            let tilePointer = tile.baseAddress!
+            var step = 0
+            while step < steps {
+                for t in 0..<block {
+                    // xoshiro256**: rotl(s1 · 5, 7) · 9, then the state update, lane by lane.
+                    let times5 = (s1 &<< 2) &+ s1
+                    let rotated = (times5 &<< 7) | (times5 &>> 57)
+                    let result = (rotated &<< 3) &+ rotated
+                    let shifted = s1 &<< 17
+                    s2 ^= s0
+                    s3 ^= s1
+                    s1 ^= s2
+                    s0 ^= s3
+                    s2 ^= shifted
+                    s3 = (s3 &<< 45) | (s3 &>> 19)
+                    // Halves 2k and 2k+1 are chunk k's low and high 32 bits.
+                    let halves = unsafeBitCast(result, to: SIMD16<UInt32>.self)
+                    tilePointer[t] = kept.replacing(with: 0, where: halves .< thresholds)
+                }
+                // Chunk k's two values of each step: 8 bytes at lane k of the tile's rows.
+                let source = UnsafeRawPointer(tilePointer)
+                for lane in 0..<vectorChunks {
+                    let target = UnsafeMutableRawPointer(output + lane * chunkSize + 2 * step)
+                    for t in 0..<block {
+                        target.storeBytes(of: source.load(fromByteOffset: t * 64 + lane * 8, as: UInt64.self),
+                                          toByteOffset: t * 8, as: UInt64.self)
+                    }
+                }
+                step += block
+            }
+        }
+    }
+
+    /// `target[i] = x[i] * mask[i]` for `count` floats in vectors of type `V`: values (or
+    /// their gradient) through a dropout mask.
+    @_specialize(where V == SIMD8<Float>)
+    @_specialize(where V == SIMD16<Float>)
+    @inline(__always)
+    public static func applyMask<V: SIMD>(
+        _ x: UnsafePointer<Float>, _ mask: UnsafePointer<Float>, into target: UnsafeMutablePointer<Float>, count: Int, vector: V.Type
+    ) where V.Scalar == Float {
+        let lanes = V.scalarCount
+        var index = 0
+        while index + lanes <= count {
+            store(load(x + index, as: V.self) * load(mask + index, as: V.self), target + index)
+            index += lanes
+        }
+        while index < count { target[index] = x[index] * mask[index]; index += 1 }
     }
 
     /// `target[i] = x[i] * mask[i] + residual[i]` in `KernelVector`s.

@@ -1,5 +1,5 @@
 // The transformer row kernels (GELU and its backward, softmax and log-softmax rows and their
-// backward, attention's masked softmax backward and block product, layer norm's row forward
+// backward, attention's masked softmax backward, dropout's mask product, layer norm's row forward
 // and backward, dropout's multiply-add) run at both kernel widths, SIMD8<Float> and
 // SIMD16<Float>, instantiated explicitly whatever this build's KernelVector is. Each is
 // compared with a plain Double reference on lengths with and without a tail (1, 7, 16, 37,
@@ -216,12 +216,12 @@ import TestSupport
                         product.withUnsafeMutableBufferPointer { product in
                             multiplyAdd.withUnsafeMutableBufferPointer { multiplyAdd in
                                 if eight {
-                                    AttentionKernels.multiply(a.baseAddress!, b.baseAddress!, into: product.baseAddress!, count: count,
+                                    DropoutKernels.applyMask(a.baseAddress!, b.baseAddress!, into: product.baseAddress!, count: count,
                                                               vector: SIMD8<Float>.self)
                                     DropoutKernels.multiplyAdd(a.baseAddress!, b.baseAddress!, c.baseAddress!,
                                                                into: multiplyAdd.baseAddress!, count: count, vector: SIMD8<Float>.self)
                                 } else {
-                                    AttentionKernels.multiply(a.baseAddress!, b.baseAddress!, into: product.baseAddress!, count: count,
+                                    DropoutKernels.applyMask(a.baseAddress!, b.baseAddress!, into: product.baseAddress!, count: count,
                                                               vector: SIMD16<Float>.self)
                                     DropoutKernels.multiplyAdd(a.baseAddress!, b.baseAddress!, c.baseAddress!,
                                                                into: multiplyAdd.baseAddress!, count: count, vector: SIMD16<Float>.self)
