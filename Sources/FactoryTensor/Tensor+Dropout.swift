@@ -191,7 +191,7 @@ public enum DropoutKernels {
     static func fillEightChunks(
         _ output: UnsafeMutablePointer<Float>, base: UInt64, firstChunk: Int, threshold: UInt32, keptValue: Float
     ) {
-        var s0 = SIMD8<UInt64>(), s1 = SIMD8<UInt64>(), s2 = SIMD8<UInt64>(), s3 = SIMD8<UInt64>()
+        var seeded = (SIMD8<UInt64>(), SIMD8<UInt64>(), SIMD8<UInt64>(), SIMD8<UInt64>())
         for lane in 0..<vectorChunks {
             var mix = chunkSeed(base: base, chunk: firstChunk + lane)
             func splitMix() -> UInt64 {
@@ -201,16 +201,18 @@ public enum DropoutKernels {
                 z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
                 return z ^ (z >> 31)
             }
-            s0[lane] = splitMix()
-            s1[lane] = splitMix()
-            s2[lane] = splitMix()
-            s3[lane] = splitMix()
+            seeded.0[lane] = splitMix()
+            seeded.1[lane] = splitMix()
+            seeded.2[lane] = splitMix()
+            seeded.3[lane] = splitMix()
         }
         let thresholds = SIMD16<UInt32>(repeating: threshold)
         let kept = SIMD16<Float>(repeating: keptValue)
         let steps = chunkSize / 2, block = 64
         withUnsafeTemporaryAllocation(of: SIMD16<Float>.self, capacity: block) { tile in
             let tilePointer = tile.baseAddress!
+            // The state as locals of this closure, so it lives in registers.
+            var (s0, s1, s2, s3) = seeded
             var step = 0
             while step < steps {
                 for t in 0..<block {

@@ -57,7 +57,7 @@ extension Tensor {
         let inputShape = shape
         return result.recordGradient(operation, inputs: [self]) { g in
             let dense = g.contiguous()
-            let full = Tensor.zeros(inputShape)
+            let full = IndexKernels.threadedZeros(inputShape)
             IndexKernels.addSelected(
                 dense.storage.pointer + dense.offset, outer: outer, length: length, inner: inner,
                 indices: indices, into: full.storage.pointer)
@@ -163,17 +163,27 @@ enum IndexKernels {
         }
     }
 
-    /// destination[0..<count] += source[0..<count], eight lanes at a time.
+    /// destination[0..<count] += source[0..<count], in `KernelVector`s.
     @inline(__always)
     static func addRow(_ source: UnsafePointer<Float>, into destination: UnsafeMutablePointer<Float>, count: Int) {
+        let lanes = KernelVector.scalarCount
         var index = 0
-        while index + 8 <= count {
-            let sum = UnsafeRawPointer(destination + index).loadUnaligned(as: Float8.self)
-                + UnsafeRawPointer(source + index).loadUnaligned(as: Float8.self)
-            UnsafeMutableRawPointer(destination + index).storeBytes(of: sum, as: Float8.self)
-            index += 8
+        while index + lanes <= count {
+            store(load(destination + index, as: KernelVector.self) + load(source + index, as: KernelVector.self), destination + index)
+            index += lanes
         }
         while index < count { destination[index] += source[index]; index += 1 }
+    }
+
+    /// A zero tensor of `shape`, zeroed by all threads (an embedding table's gradient, tens
+    /// of megabytes, would otherwise be one thread's memset while the others wait).
+    static func threadedZeros(_ shape: [Int]) -> Tensor {
+        let result = Tensor.uninitialized(shape)
+        let target = UncheckedSendable(result.storage.pointer)
+        Parallel.forEachRange(result.count) { range in
+            (target.value + range.lowerBound).initialize(repeating: 0, count: range.count)
+        }
+        return result
     }
 }
 
