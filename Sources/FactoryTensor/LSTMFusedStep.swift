@@ -1,39 +1,47 @@
 // LSTMFusedStep: one LSTM time step's forward in a single pass over W_hh: the recurrent
 // product h_(t-1) W_hh^T, the projection and bias, the gate nonlinearities and the cell
 // update, with each tile's gates kept in registers from the product to the new h and c.
-// W_hh is packed once per sequence so that a block of 8 hidden units holds, for every k,
-// the weights of their four gates side by side (32 floats): a 3-row tile's 12 accumulators
-// are then i, f, g, o of the same 8 units, and the cell runs on them as they are.
+// Generic over the float vector V (L lanes: SIMD8 for AVX2, SIMD16 for AVX-512; the library
+// uses KernelVector). W_hh is packed once per sequence so that a block of L hidden units
+// holds, for every k, the weights of their four gates side by side (4L floats): an R-row
+// tile's 4R accumulators are then i, f, g, o of the same L units, and the cell runs on them
+// as they are. Tiles: 3 rows at 8 lanes (12 accumulators of AVX2's 16 registers), 6 rows at
+// 16 lanes (24 of AVX-512's 32), smaller ones for the remainder.
 // Float operations are those of the unfused path (p + b, then one FMA per k in order,
-// then LSTMCellKernels.forward's arithmetic), so both give the same bits.
-// Not here: the backward (Tensor+LSTMSequence.swift), hidden sizes not a multiple of 8
-// (those take PackedMatrix and the separate cell kernel), threading (callers split rows).
+// then LSTMCellKernels.forward's arithmetic with LSTMGateFunctions), so both give the same bits.
+// Not here: the backward (Tensor+LSTMSequence.swift), hidden sizes not a multiple of L
+// (those take a narrower step, or PackedMatrix and the separate cell kernel), threading
+// (callers split rows).
 
-/// W_hh packed for fused forward steps of an LSTM layer with hidden size H (a multiple of 8).
-final class LSTMFusedStep: @unchecked Sendable {
-    /// Hidden units per packed block: one 8-lane vector per gate.
-    static let unitsPerBlock = 8
+/// W_hh packed for fused forward steps of an LSTM layer with hidden size H (a multiple of
+/// the vector's lane count L).
+public final class LSTMFusedStep<V: SIMD>: @unchecked Sendable where V.Scalar == Float {
+    /// Hidden units per packed block: one vector per gate.
+    @inlinable public static var unitsPerBlock: Int { V.scalarCount }
 
-    /// Whether a hidden size can take the fused step.
-    static func supports(hiddenSize: Int) -> Bool { hiddenSize > 0 && hiddenSize % unitsPerBlock == 0 }
+    /// Whether a hidden size can take the fused step at this width.
+    public static func supports(hiddenSize: Int) -> Bool { hiddenSize > 0 && hiddenSize % unitsPerBlock == 0 }
 
     /// H.
-    let hiddenSize: Int
-    /// Block u (units 8u ..< 8u + 8) is H rows of 32 floats: row k holds W[gate·H + 8u + lane, k]
-    /// at gate·8 + lane, gates in the order i, f, g, o.
+    public let hiddenSize: Int
+    /// Block u (units Lu ..< Lu + L) is H rows of 4L floats: row k holds W[gate·H + Lu + lane, k]
+    /// at gate·L + lane, gates in the order i, f, g, o.
     let blocks: UnsafeMutablePointer<Float>
 
     /// Packs W_hh, `[4H, H]` row-major (PyTorch's layout).
-    init(weight: UnsafePointer<Float>, hiddenSize H: Int) {
-        precondition(LSTMFusedStep.supports(hiddenSize: H), "LSTMFusedStep: hidden size \(H) is not a positive multiple of 8")
+    @_specialize(exported: true, where V == SIMD8<Float>)
+    @_specialize(exported: true, where V == SIMD16<Float>)
+    public init(weight: UnsafePointer<Float>, hiddenSize H: Int) {
+        let L = V.scalarCount
+        precondition(LSTMFusedStep.supports(hiddenSize: H), "LSTMFusedStep: hidden size \(H) is not a positive multiple of \(L)")
         hiddenSize = H
         blocks = .allocate(capacity: 4 * H * H)
-        for block in 0..<(H / 8) {
-            let target = blocks + block * H * 32
+        for block in 0..<(H / L) {
+            let target = blocks + block * H * 4 * L
             for gate in 0..<4 {
-                for lane in 0..<8 {
-                    let source = weight + (gate * H + block * 8 + lane) * H
-                    for k in 0..<H { target[k * 32 + gate * 8 + lane] = source[k] }
+                for lane in 0..<L {
+                    let source = weight + (gate * H + block * L + lane) * H
+                    for k in 0..<H { target[k * 4 * L + gate * L + lane] = source[k] }
                 }
             }
         }
@@ -41,38 +49,21 @@ final class LSTMFusedStep: @unchecked Sendable {
 
     deinit { blocks.deallocate() }
 
-    /// Where one step reads and writes, for a block of rows (row r of each at r times the
-    /// row size: H, or 4H for the projection and the activations).
-    struct Step {
-        /// h_(t-1), `[rows, H]`; nil for zeros.
-        var previousHidden: UnsafePointer<Float>?
-        /// p_t, `[rows, 4H]`.
-        var projected: UnsafePointer<Float>
-        /// b, `[4H]`.
-        var bias: UnsafePointer<Float>
-        /// c_(t-1), `[rows, H]`.
-        var previousCell: UnsafePointer<Float>
-        /// h_t, `[rows, H]`.
-        var hidden: UnsafeMutablePointer<Float>
-        /// c_t, `[rows, H]`.
-        var newCell: UnsafeMutablePointer<Float>
-        /// σ(i), σ(f), tanh(g), σ(o), `[rows, 4H]`, for the backward; nil when not kept.
-        var activations: UnsafeMutablePointer<Float>?
-        /// tanh(c_t), `[rows, H]`, for the backward; nil when not kept.
-        var cellTanh: UnsafeMutablePointer<Float>?
-    }
-
     /// Runs the step for `rows` rows: `gates = p_t + b + h_(t-1) W^T`, then the cell
     /// (`c_t = σ(f) c_(t-1) + σ(i) tanh(g)`, `h_t = σ(o) tanh(c_t)`). Single-threaded.
-    func forward(_ step: Step, rows: Int) {
-        let H = hiddenSize
-        for block in 0..<(H / 8) {
-            let w = UnsafePointer(blocks + block * H * 32)
-            let unit = block * 8
+    @_specialize(exported: true, where V == SIMD8<Float>)
+    @_specialize(exported: true, where V == SIMD16<Float>)
+    public func forward(_ step: LSTMStepPointers, rows: Int) {
+        let H = hiddenSize, L = V.scalarCount
+        for block in 0..<(H / L) {
+            let w = UnsafePointer(blocks + block * H * 4 * L)
+            let unit = block * L
             var row = 0
             while row < rows {
                 let height = LSTMFusedStep.tileHeight(remainingRows: rows - row)
                 switch height {
+                case 6: LSTMFusedStep.tile6(step, row, unit, w, H)
+                case 4: LSTMFusedStep.tile4(step, row, unit, w, H)
                 case 3: LSTMFusedStep.tile3(step, row, unit, w, H)
                 case 2: LSTMFusedStep.tile2(step, row, unit, w, H)
                 default: LSTMFusedStep.tile1(step, row, unit, w, H)
@@ -82,100 +73,120 @@ final class LSTMFusedStep: @unchecked Sendable {
         }
     }
 
-    /// Rows of the next tile: 3, except 2 + 2 for four and the last one or two rows
-    /// (32 rows: ten 3s and a 2; 16 rows: 3, 3, 3, 3, 2, 2).
+    /// Rows of the next tile. 8 lanes (16 registers): 3, except 2 + 2 for four and the last
+    /// one or two rows (16 rows: 3, 3, 3, 3, 2, 2). 16 lanes (32 registers): 6, with 4, 3, 2
+    /// for the remainder (16 rows: 6, 6, 4; 32 rows: 6, 6, 6, 6, 4, 4).
     static func tileHeight(remainingRows r: Int) -> Int {
+        if V.scalarCount >= 16 {
+            switch r {
+            case 1: return 1
+            case 2: return 2
+            case 3, 5: return 3
+            case 4, 7, 8: return 4
+            default: return 6
+            }
+        }
         if r == 4 || r == 2 { return 2 }
         return r == 1 ? 1 : 3
     }
 
     // The tiles are never inlined: on their own, the accumulators stay in registers.
 
-    /// Three rows × 8 units × 4 gates: 12 accumulators.
     @inline(never)
-    static func tile3(_ s: Step, _ row: Int, _ unit: Int, _ w: UnsafePointer<Float>, _ H: Int) {
-        let p0 = s.projected + row * 4 * H + unit, p1 = p0 + 4 * H, p2 = p1 + 4 * H
-        let b = s.bias + unit
-        let bi = load(b), bf = load(b + H), bg = load(b + 2 * H), bo = load(b + 3 * H)
-        var i0 = load(p0) + bi, f0 = load(p0 + H) + bf, g0 = load(p0 + 2 * H) + bg, o0 = load(p0 + 3 * H) + bo
-        var i1 = load(p1) + bi, f1 = load(p1 + H) + bf, g1 = load(p1 + 2 * H) + bg, o1 = load(p1 + 3 * H) + bo
-        var i2 = load(p2) + bi, f2 = load(p2 + H) + bf, g2 = load(p2 + 2 * H) + bg, o2 = load(p2 + 3 * H) + bo
-        if let hidden = s.previousHidden {
-            let a0 = hidden + row * H, a1 = a0 + H, a2 = a1 + H
-            var wk = w
-            for k in 0..<H {
-                // Three broadcasts, then one gate's weights at a time: 12 accumulators, 3
-                // broadcasts and 1 weight vector fill the 16 registers exactly, no spill.
-                let s0 = Float8(repeating: a0[k]), s1 = Float8(repeating: a1[k]), s2 = Float8(repeating: a2[k])
-                let wi = load(wk)
-                i0 = i0.addingProduct(s0, wi); i1 = i1.addingProduct(s1, wi); i2 = i2.addingProduct(s2, wi)
-                let wf = load(wk + 8)
-                f0 = f0.addingProduct(s0, wf); f1 = f1.addingProduct(s1, wf); f2 = f2.addingProduct(s2, wf)
-                let wg = load(wk + 16)
-                g0 = g0.addingProduct(s0, wg); g1 = g1.addingProduct(s1, wg); g2 = g2.addingProduct(s2, wg)
-                let wo = load(wk + 24)
-                o0 = o0.addingProduct(s0, wo); o1 = o1.addingProduct(s1, wo); o2 = o2.addingProduct(s2, wo)
-                wk += 32
-            }
-        }
-        finish(i0, f0, g0, o0, s, row, unit, H)
-        finish(i1, f1, g1, o1, s, row + 1, unit, H)
-        finish(i2, f2, g2, o2, s, row + 2, unit, H)
+    static func tile6(_ s: LSTMStepPointers, _ row: Int, _ unit: Int, _ w: UnsafePointer<Float>, _ H: Int) {
+        tile(6, s, row, unit, w, H)
     }
 
-    /// Two rows: 8 accumulators.
     @inline(never)
-    static func tile2(_ s: Step, _ row: Int, _ unit: Int, _ w: UnsafePointer<Float>, _ H: Int) {
-        let p0 = s.projected + row * 4 * H + unit, p1 = p0 + 4 * H
-        let b = s.bias + unit
-        let bi = load(b), bf = load(b + H), bg = load(b + 2 * H), bo = load(b + 3 * H)
-        var i0 = load(p0) + bi, f0 = load(p0 + H) + bf, g0 = load(p0 + 2 * H) + bg, o0 = load(p0 + 3 * H) + bo
-        var i1 = load(p1) + bi, f1 = load(p1 + H) + bf, g1 = load(p1 + 2 * H) + bg, o1 = load(p1 + 3 * H) + bo
-        if let hidden = s.previousHidden {
-            let a0 = hidden + row * H, a1 = a0 + H
-            var wk = w
-            for k in 0..<H {
-                let wi = load(wk), wf = load(wk + 8), wg = load(wk + 16), wo = load(wk + 24)
-                let s0 = Float8(repeating: a0[k]), s1 = Float8(repeating: a1[k])
-                i0 = i0.addingProduct(s0, wi); f0 = f0.addingProduct(s0, wf)
-                g0 = g0.addingProduct(s0, wg); o0 = o0.addingProduct(s0, wo)
-                i1 = i1.addingProduct(s1, wi); f1 = f1.addingProduct(s1, wf)
-                g1 = g1.addingProduct(s1, wg); o1 = o1.addingProduct(s1, wo)
-                wk += 32
-            }
-        }
-        finish(i0, f0, g0, o0, s, row, unit, H)
-        finish(i1, f1, g1, o1, s, row + 1, unit, H)
+    static func tile4(_ s: LSTMStepPointers, _ row: Int, _ unit: Int, _ w: UnsafePointer<Float>, _ H: Int) {
+        tile(4, s, row, unit, w, H)
+    }
+
+    @inline(never)
+    static func tile3(_ s: LSTMStepPointers, _ row: Int, _ unit: Int, _ w: UnsafePointer<Float>, _ H: Int) {
+        tile(3, s, row, unit, w, H)
+    }
+
+    @inline(never)
+    static func tile2(_ s: LSTMStepPointers, _ row: Int, _ unit: Int, _ w: UnsafePointer<Float>, _ H: Int) {
+        tile(2, s, row, unit, w, H)
     }
 
     /// One row: 4 accumulators (FMA latency bound; only for a last odd row).
     @inline(never)
-    static func tile1(_ s: Step, _ row: Int, _ unit: Int, _ w: UnsafePointer<Float>, _ H: Int) {
-        let p0 = s.projected + row * 4 * H + unit
-        let b = s.bias + unit
-        var i0 = load(p0) + load(b), f0 = load(p0 + H) + load(b + H)
-        var g0 = load(p0 + 2 * H) + load(b + 2 * H), o0 = load(p0 + 3 * H) + load(b + 3 * H)
-        if let hidden = s.previousHidden {
-            let a0 = hidden + row * H
-            var wk = w
-            for k in 0..<H {
-                let s0 = Float8(repeating: a0[k])
-                i0 = i0.addingProduct(s0, load(wk)); f0 = f0.addingProduct(s0, load(wk + 8))
-                g0 = g0.addingProduct(s0, load(wk + 16)); o0 = o0.addingProduct(s0, load(wk + 24))
-                wk += 32
-            }
-        }
-        finish(i0, f0, g0, o0, s, row, unit, H)
+    static func tile1(_ s: LSTMStepPointers, _ row: Int, _ unit: Int, _ w: UnsafePointer<Float>, _ H: Int) {
+        tile(1, s, row, unit, w, H)
     }
 
-    /// The cell on one row's gates for 8 units: LSTMCellKernels.forward's arithmetic, with
-    /// the gate functions of LSTMGateFunctions.
+    /// The four gates of one row for L units.
+    struct Gates {
+        var i: V, f: V, g: V, o: V
+
+        /// p + b for row `row`.
+        @inline(__always)
+        init(_ s: LSTMStepPointers, row: Int, unit: Int, bias: Gates, _ H: Int) {
+            let p = s.projected + row * 4 * H + unit
+            i = load(p, as: V.self) + bias.i
+            f = load(p + H, as: V.self) + bias.f
+            g = load(p + 2 * H, as: V.self) + bias.g
+            o = load(p + 3 * H, as: V.self) + bias.o
+        }
+
+        @inline(__always)
+        init(i: V, f: V, g: V, o: V) { self.i = i; self.f = f; self.g = g; self.o = o }
+
+        /// One FMA per gate: += a · w.
+        @inline(__always)
+        mutating func add(_ a: Float, _ wi: V, _ wf: V, _ wg: V, _ wo: V) {
+            let s = V(repeating: a)
+            i = i.addingProduct(s, wi); f = f.addingProduct(s, wf)
+            g = g.addingProduct(s, wg); o = o.addingProduct(s, wo)
+        }
+    }
+
+    /// An R-row tile (R ≤ 6, a constant once inlined into the tile functions): 4R
+    /// accumulators, each gate's weights loaded once per k and used by every row.
     @inline(__always)
-    static func finish(_ ai: Float8, _ af: Float8, _ ag: Float8, _ ao: Float8, _ s: Step, _ row: Int, _ unit: Int, _ H: Int) {
-        let i = LSTMGateFunctions.sigmoid(ai), f = LSTMGateFunctions.sigmoid(af)
-        let g = LSTMGateFunctions.tanh(ag), o = LSTMGateFunctions.sigmoid(ao)
+    static func tile(_ R: Int, _ s: LSTMStepPointers, _ row: Int, _ unit: Int, _ w: UnsafePointer<Float>, _ H: Int) {
+        let L = V.scalarCount
+        let b = s.bias + unit
+        let bias = Gates(i: load(b, as: V.self), f: load(b + H, as: V.self), g: load(b + 2 * H, as: V.self), o: load(b + 3 * H, as: V.self))
+        var x0 = Gates(s, row: row, unit: unit, bias: bias, H)
+        var x1 = R > 1 ? Gates(s, row: row + 1, unit: unit, bias: bias, H) : bias
+        var x2 = R > 2 ? Gates(s, row: row + 2, unit: unit, bias: bias, H) : bias
+        var x3 = R > 3 ? Gates(s, row: row + 3, unit: unit, bias: bias, H) : bias
+        var x4 = R > 4 ? Gates(s, row: row + 4, unit: unit, bias: bias, H) : bias
+        var x5 = R > 5 ? Gates(s, row: row + 5, unit: unit, bias: bias, H) : bias
+        if let hidden = s.previousHidden {
+            let a0 = hidden + row * H, a1 = a0 + H, a2 = a1 + H, a3 = a2 + H, a4 = a3 + H, a5 = a4 + H
+            var wk = w
+            for k in 0..<H {
+                let wi = load(wk, as: V.self), wf = load(wk + L, as: V.self)
+                let wg = load(wk + 2 * L, as: V.self), wo = load(wk + 3 * L, as: V.self)
+                x0.add(a0[k], wi, wf, wg, wo)
+                if R > 1 { x1.add(a1[k], wi, wf, wg, wo) }
+                if R > 2 { x2.add(a2[k], wi, wf, wg, wo) }
+                if R > 3 { x3.add(a3[k], wi, wf, wg, wo) }
+                if R > 4 { x4.add(a4[k], wi, wf, wg, wo) }
+                if R > 5 { x5.add(a5[k], wi, wf, wg, wo) }
+                wk += 4 * L
+            }
+        }
+        finish(x0, s, row, unit, H)
+        if R > 1 { finish(x1, s, row + 1, unit, H) }
+        if R > 2 { finish(x2, s, row + 2, unit, H) }
+        if R > 3 { finish(x3, s, row + 3, unit, H) }
+        if R > 4 { finish(x4, s, row + 4, unit, H) }
+        if R > 5 { finish(x5, s, row + 5, unit, H) }
+    }
+
+    /// The cell on one row's gates for L units: LSTMCellKernels.forward's arithmetic.
+    @inline(__always)
+    static func finish(_ a: Gates, _ s: LSTMStepPointers, _ row: Int, _ unit: Int, _ H: Int) {
+        let i = LSTMGateFunctions.sigmoid(a.i), f = LSTMGateFunctions.sigmoid(a.f)
+        let g = LSTMGateFunctions.tanh(a.g), o = LSTMGateFunctions.sigmoid(a.o)
         let at = row * H + unit
-        let updated = f * load(s.previousCell + at) + i * g
+        let updated = f * load(s.previousCell + at, as: V.self) + i * g
         let squashed = LSTMGateFunctions.tanh(updated)
         store(o * squashed, s.hidden + at)
         store(updated, s.newCell + at)
@@ -184,5 +195,42 @@ final class LSTMFusedStep: @unchecked Sendable {
             store(i, act); store(f, act + H); store(g, act + 2 * H); store(o, act + 3 * H)
         }
         if let cellTanh = s.cellTanh { store(squashed, cellTanh + at) }
+    }
+}
+
+/// Where one LSTM step reads and writes, for a block of rows (row r of each at r times the
+/// row size: H, or 4H for the projection and the activations).
+public struct LSTMStepPointers {
+    /// h_(t-1), `[rows, H]`; nil for zeros.
+    public var previousHidden: UnsafePointer<Float>?
+    /// p_t, `[rows, 4H]`.
+    public var projected: UnsafePointer<Float>
+    /// b, `[4H]`.
+    public var bias: UnsafePointer<Float>
+    /// c_(t-1), `[rows, H]`.
+    public var previousCell: UnsafePointer<Float>
+    /// h_t, `[rows, H]`.
+    public var hidden: UnsafeMutablePointer<Float>
+    /// c_t, `[rows, H]`.
+    public var newCell: UnsafeMutablePointer<Float>
+    /// σ(i), σ(f), tanh(g), σ(o), `[rows, 4H]`, for the backward; nil when not kept.
+    public var activations: UnsafeMutablePointer<Float>?
+    /// tanh(c_t), `[rows, H]`, for the backward; nil when not kept.
+    public var cellTanh: UnsafeMutablePointer<Float>?
+
+    /// Names every pointer of a step.
+    public init(
+        previousHidden: UnsafePointer<Float>?, projected: UnsafePointer<Float>, bias: UnsafePointer<Float>,
+        previousCell: UnsafePointer<Float>, hidden: UnsafeMutablePointer<Float>, newCell: UnsafeMutablePointer<Float>,
+        activations: UnsafeMutablePointer<Float>?, cellTanh: UnsafeMutablePointer<Float>?
+    ) {
+        self.previousHidden = previousHidden
+        self.projected = projected
+        self.bias = bias
+        self.previousCell = previousCell
+        self.hidden = hidden
+        self.newCell = newCell
+        self.activations = activations
+        self.cellTanh = cellTanh
     }
 }

@@ -35,7 +35,7 @@ extension Tensor {
             cell: previousCell.storage.pointer + previousCell.offset,
             batch: batch, hiddenSize: hiddenSize,
             activations: activations.storage.pointer, cellTanh: cellTanh.storage.pointer,
-            hidden: states.storage.pointer, newCell: states.storage.pointer + batch * hiddenSize)
+            hidden: states.storage.pointer, newCell: states.storage.pointer + batch * hiddenSize, vector: KernelVector.self)
         states.recordGradient("lstmCell", inputs: [gates, cellState]) { g in
             let upstream = g.contiguous()
             let gatesGradient = Tensor.uninitialized([batch, 4 * hiddenSize])
@@ -46,22 +46,31 @@ extension Tensor {
                 activations: activations.storage.pointer, cellTanh: cellTanh.storage.pointer,
                 previousCell: previousCell.storage.pointer + previousCell.offset,
                 batch: batch, hiddenSize: hiddenSize,
-                gatesGradient: gatesGradient.storage.pointer, previousCellGradient: cellGradient.storage.pointer)
+                gatesGradient: gatesGradient.storage.pointer, previousCellGradient: cellGradient.storage.pointer,
+                vector: KernelVector.self)
             return [gates.requiresGradient ? gatesGradient : nil, cellState.requiresGradient ? cellGradient : nil]
         }
         return (states.selecting(axis: 0, index: 0), states.selecting(axis: 0, index: 1))
     }
 }
 
-/// Vectorised row kernels of the fused LSTM cell; rows (batch entries) go to threads unless
-/// `threaded` is false (a caller that already runs on several threads).
-enum LSTMCellKernels {
-    static func forward(
+/// Vectorised row kernels of the fused LSTM cell, at any float vector width (the library
+/// passes KernelVector; tests both widths); rows (batch entries) go to threads unless
+/// `threaded` is false (a caller that already runs on several threads). The gate functions
+/// are LSTMGateFunctions', as in the fused step (LSTMFusedStep), so both give the same bits.
+public enum LSTMCellKernels {
+    /// From gate pre-activations `[batch, 4H]` and the previous cell `[batch, H]`: the
+    /// activations σ(i), σ(f), tanh(g), σ(o) `[batch, 4H]`, tanh(c') `[batch, H]`, the new
+    /// hidden `h'` and cell `c'` `[batch, H]`.
+    @_specialize(exported: true, where V == SIMD8<Float>)
+    @_specialize(exported: true, where V == SIMD16<Float>)
+    public static func forward<V: SIMD>(
         gates: UnsafePointer<Float>, cell: UnsafePointer<Float>, batch: Int, hiddenSize: Int,
         activations: UnsafeMutablePointer<Float>, cellTanh: UnsafeMutablePointer<Float>,
-        hidden: UnsafeMutablePointer<Float>, newCell: UnsafeMutablePointer<Float>, threaded: Bool = true
-    ) {
-        let H = hiddenSize
+        hidden: UnsafeMutablePointer<Float>, newCell: UnsafeMutablePointer<Float>, threaded: Bool = true,
+        vector: V.Type
+    ) where V.Scalar == Float {
+        let H = hiddenSize, L = V.scalarCount
         let pointers = UncheckedSendable((gates, cell, activations, cellTanh, hidden, newCell))
         Parallel.forEachRange(batch, costPerItem: threaded ? 16 * H : 0) { rows in
             let (gates, cell, activations, cellTanh, hidden, newCell) = pointers.value
@@ -69,20 +78,20 @@ enum LSTMCellKernels {
                 let a = gates + b * 4 * H, act = activations + b * 4 * H
                 let c = cell + b * H, tc = cellTanh + b * H, h = hidden + b * H, cNew = newCell + b * H
                 var j = 0
-                while j + 8 <= H {
-                    let i = VectorMath.sigmoid(load(a + j)), f = VectorMath.sigmoid(load(a + H + j))
-                    let g = VectorMath.tanh(load(a + 2 * H + j)), o = VectorMath.sigmoid(load(a + 3 * H + j))
-                    let updated = f * load(c + j) + i * g
-                    let squashed = VectorMath.tanh(updated)
+                while j + L <= H {
+                    let i = LSTMGateFunctions.sigmoid(load(a + j, as: V.self)), f = LSTMGateFunctions.sigmoid(load(a + H + j, as: V.self))
+                    let g = LSTMGateFunctions.tanh(load(a + 2 * H + j, as: V.self)), o = LSTMGateFunctions.sigmoid(load(a + 3 * H + j, as: V.self))
+                    let updated = f * load(c + j, as: V.self) + i * g
+                    let squashed = LSTMGateFunctions.tanh(updated)
                     store(i, act + j); store(f, act + H + j); store(g, act + 2 * H + j); store(o, act + 3 * H + j)
                     store(updated, cNew + j); store(squashed, tc + j); store(o * squashed, h + j)
-                    j += 8
+                    j += L
                 }
                 while j < H {
-                    let i = VectorMath.sigmoid(a[j]), f = VectorMath.sigmoid(a[H + j])
-                    let g = VectorMath.tanh(a[2 * H + j]), o = VectorMath.sigmoid(a[3 * H + j])
+                    let i = LSTMGateFunctions.sigmoid(a[j]), f = LSTMGateFunctions.sigmoid(a[H + j])
+                    let g = LSTMGateFunctions.tanh(a[2 * H + j]), o = LSTMGateFunctions.sigmoid(a[3 * H + j])
                     let updated = f * c[j] + i * g
-                    let squashed = VectorMath.tanh(updated)
+                    let squashed = LSTMGateFunctions.tanh(updated)
                     act[j] = i; act[H + j] = f; act[2 * H + j] = g; act[3 * H + j] = o
                     cNew[j] = updated; tc[j] = squashed; h[j] = o * squashed
                     j += 1
@@ -94,32 +103,36 @@ enum LSTMCellKernels {
     /// dc = dL/dc' + dL/dh' * o * (1 - tanh(c')^2); then
     /// d a_i = dc g i(1-i), d a_f = dc c f(1-f), d a_g = dc i (1-g^2), d a_o = dL/dh' tanh(c') o(1-o),
     /// and dL/dc = dc f.
-    static func backward(
+    @_specialize(exported: true, where V == SIMD8<Float>)
+    @_specialize(exported: true, where V == SIMD16<Float>)
+    public static func backward<V: SIMD>(
         hiddenGradient: UnsafePointer<Float>, cellGradient: UnsafePointer<Float>,
         activations: UnsafePointer<Float>, cellTanh: UnsafePointer<Float>, previousCell: UnsafePointer<Float>,
         batch: Int, hiddenSize: Int,
-        gatesGradient: UnsafeMutablePointer<Float>, previousCellGradient: UnsafeMutablePointer<Float>, threaded: Bool = true
-    ) {
-        let H = hiddenSize
+        gatesGradient: UnsafeMutablePointer<Float>, previousCellGradient: UnsafeMutablePointer<Float>, threaded: Bool = true,
+        vector: V.Type
+    ) where V.Scalar == Float {
+        let H = hiddenSize, L = V.scalarCount
         let pointers = UncheckedSendable((hiddenGradient, cellGradient, activations, cellTanh, previousCell, gatesGradient, previousCellGradient))
         Parallel.forEachRange(batch, costPerItem: threaded ? 16 * H : 0) { rows in
             let (gh, gc, activations, cellTanh, previousCell, gatesGradient, previousCellGradient) = pointers.value
-            let one = Float8(repeating: 1)
+            let one = V(repeating: 1)
             for b in rows {
                 let act = activations + b * 4 * H, da = gatesGradient + b * 4 * H
                 let dh = gh + b * H, dcOut = gc + b * H, tc = cellTanh + b * H, c = previousCell + b * H
                 let dcPrevious = previousCellGradient + b * H
                 var j = 0
-                while j + 8 <= H {
-                    let i = load(act + j), f = load(act + H + j), g = load(act + 2 * H + j), o = load(act + 3 * H + j)
-                    let squashed = load(tc + j), hiddenUpstream = load(dh + j)
-                    let dc = load(dcOut + j) + hiddenUpstream * o * (one - squashed * squashed)
+                while j + L <= H {
+                    let i = load(act + j, as: V.self), f = load(act + H + j, as: V.self)
+                    let g = load(act + 2 * H + j, as: V.self), o = load(act + 3 * H + j, as: V.self)
+                    let squashed = load(tc + j, as: V.self), hiddenUpstream = load(dh + j, as: V.self)
+                    let dc = load(dcOut + j, as: V.self) + hiddenUpstream * o * (one - squashed * squashed)
                     store(dc * g * i * (one - i), da + j)
-                    store(dc * load(c + j) * f * (one - f), da + H + j)
+                    store(dc * load(c + j, as: V.self) * f * (one - f), da + H + j)
                     store(dc * i * (one - g * g), da + 2 * H + j)
                     store(hiddenUpstream * squashed * o * (one - o), da + 3 * H + j)
                     store(dc * f, dcPrevious + j)
-                    j += 8
+                    j += L
                 }
                 while j < H {
                     let i = act[j], f = act[H + j], g = act[2 * H + j], o = act[3 * H + j]

@@ -1,9 +1,10 @@
 // One LSTM layer over a whole time-major sequence as a single graph node, with its backward
 // through time written by hand beside it. Dimension letters: T steps, B batch, H hidden.
 // The caller computes the input projection x W_ih^T + b for all steps in one matmul; this
-// op runs the recurrence. When H is a multiple of 8 each step is one pass of LSTMFusedStep
-// (W_hh packed by gates once per call; product, nonlinearities and cell update per tile in
-// registers); otherwise one product h_(t-1) W_hh^T (PackedMatrix, packed once per call,
+// op runs the recurrence. When H is a multiple of the kernels' lane count (KernelVector: 16
+// in an AVX-512 build, else 8), or else of 8, each step is one pass of LSTMFusedStep at that
+// width (W_hh packed by gates once per call; product, nonlinearities and cell update per tile
+// in registers); otherwise one product h_(t-1) W_hh^T (PackedMatrix, packed once per call,
 // into a reused buffer) and the fused cell kernel of Tensor+LSTMCell.swift.
 //
 // Why a primitive rather than T lstmCell nodes: a per-step graph slices the projection
@@ -157,33 +158,20 @@ enum LSTMSequenceKernels {
         initialCell: UnsafePointer<Float>, steps T: Int, batch B: Int, hiddenSize H: Int, buffers: LSTMSequenceBuffers
     ) {
         let states = buffers.states.storage.pointer, gatesBuffer = buffers.gates.storage.pointer
-        if LSTMFusedStep.supports(hiddenSize: H) {
-            // Product and cell in one pass per step, W_hh packed by gates once for all T steps.
-            let fused = LSTMFusedStep(weight: weight, hiddenSize: H)
-            let pointers = UncheckedSendable((projected, bias, initialHidden, initialCell, states))
-            forEachBlock(rowBlocks(steps: T, batch: B, hiddenSize: H)) { rows, _ in
-                let (projected, bias, initialHidden, initialCell, states) = pointers.value
-                let first = rows.lowerBound
-                for t in 0..<T {
-                    let previousHidden: UnsafePointer<Float>? = t == 0
-                        ? initialHidden.map { $0 + first * H } : UnsafePointer(states + ((t - 1) * B + first) * H)
-                    let previousCell = t == 0
-                        ? initialCell : UnsafePointer(buffers.slot(buffers.cells, step: t - 1, rowSize: B * H, slots: 2))
-                    let keeping = buffers.keepingEveryStep
-                    fused.forward(LSTMFusedStep.Step(
-                        previousHidden: previousHidden, projected: projected + (t * B + first) * 4 * H, bias: bias,
-                        previousCell: previousCell + first * H, hidden: states + (t * B + first) * H,
-                        newCell: buffers.slot(buffers.cells, step: t, rowSize: B * H, slots: 2) + first * H,
-                        activations: keeping ? buffers.slot(buffers.activations, step: t, rowSize: B * 4 * H, slots: 1) + first * 4 * H : nil,
-                        cellTanh: keeping ? buffers.slot(buffers.cellTanh, step: t, rowSize: B * H, slots: 1) + first * H : nil),
-                        rows: rows.count)
-                }
-            }
-            (states + T * B * H).update(from: buffers.slot(buffers.cells, step: T - 1, rowSize: B * H, slots: 2), count: B * H)
+        // Product and cell in one pass per step, W_hh packed by gates once for all T steps:
+        // at the kernels' width when H allows, else at 8 lanes.
+        if LSTMFusedStep<KernelVector>.supports(hiddenSize: H) {
+            fusedForward(LSTMFusedStep<KernelVector>(weight: weight, hiddenSize: H), projected: projected, bias: bias,
+                         initialHidden: initialHidden, initialCell: initialCell, steps: T, batch: B, buffers: buffers)
+            return
+        }
+        if LSTMFusedStep<SIMD8<Float>>.supports(hiddenSize: H) {
+            fusedForward(LSTMFusedStep<SIMD8<Float>>(weight: weight, hiddenSize: H), projected: projected, bias: bias,
+                         initialHidden: initialHidden, initialCell: initialCell, steps: T, batch: B, buffers: buffers)
             return
         }
         // W^T as the right-hand side of h_(t-1) W^T, packed once for all T steps.
-        let recurrent = PackedMatrix(weight, depth: H, columns: 4 * H, leadingDimension: H, transposed: true)
+        let recurrent = PackedMatrix<KernelVector>(weight, depth: H, columns: 4 * H, leadingDimension: H, transposed: true)
         let pointers = UncheckedSendable((projected, bias, initialHidden, initialCell, states, gatesBuffer))
         forEachBlock(rowBlocks(steps: T, batch: B, hiddenSize: H)) { rows, threaded in
             let (projected, bias, initialHidden, initialCell, states, gatesBuffer) = pointers.value
@@ -205,7 +193,36 @@ enum LSTMSequenceKernels {
                     cellTanh: buffers.slot(buffers.cellTanh, step: t, rowSize: B * H, slots: 1) + first * H,
                     hidden: states + (t * B + first) * H,
                     newCell: buffers.slot(buffers.cells, step: t, rowSize: B * H, slots: 2) + first * H,
-                    threaded: threaded)
+                    threaded: threaded, vector: KernelVector.self)
+            }
+        }
+        (states + T * B * H).update(from: buffers.slot(buffers.cells, step: T - 1, rowSize: B * H, slots: 2), count: B * H)
+    }
+
+    /// The forward through LSTMFusedStep, one block of rows per thread.
+    static func fusedForward<V: SIMD>(
+        _ fused: LSTMFusedStep<V>, projected: UnsafePointer<Float>, bias: UnsafePointer<Float>, initialHidden: UnsafePointer<Float>?,
+        initialCell: UnsafePointer<Float>, steps T: Int, batch B: Int, buffers: LSTMSequenceBuffers
+    ) where V.Scalar == Float {
+        let H = fused.hiddenSize
+        let states = buffers.states.storage.pointer
+        let pointers = UncheckedSendable((projected, bias, initialHidden, initialCell, states))
+        forEachBlock(rowBlocks(steps: T, batch: B, hiddenSize: H)) { rows, _ in
+            let (projected, bias, initialHidden, initialCell, states) = pointers.value
+            let first = rows.lowerBound
+            for t in 0..<T {
+                let previousHidden: UnsafePointer<Float>? = t == 0
+                    ? initialHidden.map { $0 + first * H } : UnsafePointer(states + ((t - 1) * B + first) * H)
+                let previousCell = t == 0
+                    ? initialCell : UnsafePointer(buffers.slot(buffers.cells, step: t - 1, rowSize: B * H, slots: 2))
+                let keeping = buffers.keepingEveryStep
+                fused.forward(LSTMStepPointers(
+                    previousHidden: previousHidden, projected: projected + (t * B + first) * 4 * H, bias: bias,
+                    previousCell: previousCell + first * H, hidden: states + (t * B + first) * H,
+                    newCell: buffers.slot(buffers.cells, step: t, rowSize: B * H, slots: 2) + first * H,
+                    activations: keeping ? buffers.slot(buffers.activations, step: t, rowSize: B * 4 * H, slots: 1) + first * 4 * H : nil,
+                    cellTanh: keeping ? buffers.slot(buffers.cellTanh, step: t, rowSize: B * H, slots: 1) + first * H : nil),
+                    rows: rows.count)
             }
         }
         (states + T * B * H).update(from: buffers.slot(buffers.cells, step: T - 1, rowSize: B * H, slots: 2), count: B * H)
@@ -217,9 +234,9 @@ enum LSTMSequenceKernels {
         for row in 0..<rows {
             let from = source + row * width, to = target + row * width
             var j = 0
-            while j + 8 <= width {
-                store(load(from + j) + load(vector + j), to + j)
-                j += 8
+            while j + KernelVector.scalarCount <= width {
+                store(load(from + j, as: KernelVector.self) + load(vector + j, as: KernelVector.self), to + j)
+                j += KernelVector.scalarCount
             }
             while j < width {
                 to[j] = from[j] + vector[j]
@@ -243,7 +260,7 @@ enum LSTMSequenceKernels {
         let cellGradients = Tensor.uninitialized([2, B, H])
         cellGradients.storage.pointer.update(from: upstream + T * B * H, count: B * H)
         // W as the right-hand side of dgates_(t+1) W, packed once for all T steps.
-        let recurrent = PackedMatrix(weight, depth: 4 * H, columns: H, leadingDimension: H, transposed: false)
+        let recurrent = PackedMatrix<KernelVector>(weight, depth: 4 * H, columns: H, leadingDimension: H, transposed: false)
         let pointers = UncheckedSendable((
             upstream, initialCell, gatesGradient.storage.pointer, hiddenGradient.storage.pointer,
             cellGradients.storage.pointer, buffers.activations.storage.pointer, buffers.cellTanh.storage.pointer,
@@ -267,7 +284,7 @@ enum LSTMSequenceKernels {
                     batch: count, hiddenSize: H,
                     gatesGradient: dGates + (t * B + first) * 4 * H,
                     previousCellGradient: dCells + (((k + 1) % 2) * B + first) * H,
-                    threaded: threaded)
+                    threaded: threaded, vector: KernelVector.self)
             }
         }
         let dGates = gatesGradient.storage.pointer
