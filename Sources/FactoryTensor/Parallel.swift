@@ -1,6 +1,7 @@
 // Parallel: the one place that splits kernel work across threads, and the one knob
 // (`Parallel.threadCount`, default = cores) that also sets OpenBLAS's thread count (and, on
-// first use, makes sure OpenBLAS runs kernels for this CPU: BLASCoreSelection.swift).
+// first use, makes sure OpenBLAS runs kernels for this CPU, BLASCoreSelection.swift, and that
+// its idle workers do not spin between products, BLASSpinWait.swift).
 // It is not a scheduler: work is cut into equal contiguous ranges, one per thread.
 
 import CBLAS
@@ -12,6 +13,7 @@ public enum Parallel {
     nonisolated(unsafe) private static var configuredThreadCount: Int = {
         let count = defaultThreadCount()
         _ = BLASCoreSelection.outcome  // OpenBLAS's kernels for this CPU, before its first use
+        _ = BLASSpinWait.shortened     // and idle OpenBLAS workers that sleep instead of yielding
         openblas_set_num_threads(Int32(count))
         return count
     }()
