@@ -75,12 +75,14 @@ extension Tensor {
                         upstream: upstream.pointer, weight: weight.pointer, initialHidden: hidden0?.pointer,
                         initialCell: cell0.pointer, states: buffers.states.pointer, steps: T, batch: B, hiddenSize: H,
                         buffers: buffers,
-                        needs: (recurrentWeight.requiresGradient, initialHidden?.requiresGradient ?? false))
+                        needs: (recurrentWeight.requiresGradient, initialHidden?.requiresGradient ?? false,
+                                bias?.requiresGradient ?? false))
                 }
                 var result: [Tensor?] = [projectedInput.requiresGradient ? gradients.projected : nil, gradients.weight]
                 if let bias {
-                    // b is added to every step's gates: its gradient is theirs summed over T and B.
-                    result.append(bias.requiresGradient ? gradients.projected.sum(axes: [0, 1]) : nil)
+                    // b is added to every step's gates: its gradient is theirs summed over T and B
+                    // (summed by the backward as each step's gate gradients are made).
+                    result.append(bias.requiresGradient ? gradients.bias : nil)
                 }
                 if let initialHidden { result.append(initialHidden.requiresGradient ? gradients.initialHidden : nil) }
                 if let initialCell { result.append(initialCell.requiresGradient ? gradients.initialCell : nil) }
@@ -245,13 +247,30 @@ enum LSTMSequenceKernels {
         }
     }
 
+    /// `target += Σ_r rows[r]` for `rows` rows of `width` floats, the rows added in order.
+    static func accumulateRows(_ source: UnsafePointer<Float>, rows: Int, width: Int, into target: UnsafeMutablePointer<Float>) {
+        let L = KernelVector.scalarCount
+        for row in 0..<rows {
+            let from = source + row * width
+            var j = 0
+            while j + L <= width {
+                store(load(target + j, as: KernelVector.self) + load(from + j, as: KernelVector.self), target + j)
+                j += L
+            }
+            while j < width {
+                target[j] += from[j]
+                j += 1
+            }
+        }
+    }
+
     /// Gradients of one sequence given the upstream gradient `[T + 1, B, H]` of the states
     /// tensor (hidden rows, then the final cell row).
     static func backward(
         upstream: UnsafePointer<Float>, weight: UnsafePointer<Float>, initialHidden: UnsafePointer<Float>?,
         initialCell: UnsafePointer<Float>, states: UnsafePointer<Float>, steps T: Int, batch B: Int, hiddenSize H: Int,
-        buffers: LSTMSequenceBuffers, needs: (weight: Bool, initialHidden: Bool)
-    ) -> (projected: Tensor, weight: Tensor?, initialHidden: Tensor?, initialCell: Tensor) {
+        buffers: LSTMSequenceBuffers, needs: (weight: Bool, initialHidden: Bool, bias: Bool)
+    ) -> (projected: Tensor, weight: Tensor?, initialHidden: Tensor?, initialCell: Tensor, bias: Tensor?) {
         precondition(buffers.keepingEveryStep, "lstmSequence: backward without the saved steps")
         let gatesGradient = Tensor.uninitialized([T, B, 4 * H])                  // = d projected
         let hiddenGradient = Tensor.uninitialized([B, H])
@@ -265,9 +284,15 @@ enum LSTMSequenceKernels {
             upstream, initialCell, gatesGradient.storage.pointer, hiddenGradient.storage.pointer,
             cellGradients.storage.pointer, buffers.activations.storage.pointer, buffers.cellTanh.storage.pointer,
             buffers.cells.storage.pointer))
-        forEachBlock(rowBlocks(steps: T, batch: B, hiddenSize: H)) { rows, threaded in
+        // The bias gradient: each block sums its rows' gate gradients, step by step while they
+        // are in cache, into its own row of `biasSums`; the rows are added at the end.
+        let blocks = rowBlocks(steps: T, batch: B, hiddenSize: H)
+        let biasSums = Tensor.zeros([blocks.count, 4 * H])
+        let biasPointer = UncheckedSendable(biasSums.storage.pointer)
+        forEachBlock(blocks) { rows, threaded in
             let (upstream, initialCell, dGates, dHidden, dCells, activations, cellTanh, cells) = pointers.value
             let first = rows.lowerBound, count = rows.count
+            let biasSum = biasPointer.value + (blocks.firstIndex(of: rows) ?? 0) * 4 * H
             let hiddenGradient = dHidden + first * H
             for t in stride(from: T - 1, through: 0, by: -1) {
                 // dL/dh_t: from the output at t, plus through the next step's gates.
@@ -285,6 +310,7 @@ enum LSTMSequenceKernels {
                     gatesGradient: dGates + (t * B + first) * 4 * H,
                     previousCellGradient: dCells + (((k + 1) % 2) * B + first) * H,
                     threaded: threaded, vector: KernelVector.self)
+                if needs.bias { accumulateRows(dGates + (t * B + first) * 4 * H, rows: count, width: 4 * H, into: biasSum) }
             }
         }
         let dGates = gatesGradient.storage.pointer
@@ -318,6 +344,14 @@ enum LSTMSequenceKernels {
         withExtendedLifetime(hiddenGradient) {}
         // After T steps dL/dc_(-1) is in buffer T % 2.
         let initialCellGradient = cellGradients.selecting(axis: 0, index: T % 2).contiguousCopy()
-        return (gatesGradient, weightGradient, initialHiddenGradient, initialCellGradient)
+        var biasGradient: Tensor?
+        if needs.bias {
+            let sums = biasSums.storage.pointer
+            for block in 1..<Swift.max(blocks.count, 1) {
+                accumulateRows(sums + block * 4 * H, rows: 1, width: 4 * H, into: sums)
+            }
+            biasGradient = biasSums.selecting(axis: 0, index: 0).contiguousCopy()
+        }
+        return (gatesGradient, weightGradient, initialHiddenGradient, initialCellGradient, biasGradient)
     }
 }
