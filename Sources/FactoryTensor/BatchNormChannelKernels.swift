@@ -4,22 +4,66 @@
 // reads it for its sums and again for the input gradient). Fused, a thread finishes one
 // channel (statistics then normalisation; sums then input gradient) while that channel's
 // N x spatial values are still in cache, so memory sees each tensor once. The arithmetic
-// is the same either way, so the results are too. Not here: the op and its gradient
-// record (Tensor+BatchNorm.swift), the [N, C] layout (spatial == 1).
+// is the same either way, so the results are too. Every pass is generic over its vector
+// type (the library runs `KernelVector`, the tests both widths).
+// Not here: the op and its gradient record (Tensor+BatchNorm.swift), the [N, C] layout
+// (spatial == 1).
 
 extension BatchNormKernels {
+    /// Σ x[0..<count] in two `V` accumulators.
+    @inline(__always)
+    static func rowSum<V: KernelFloatVector>(_ x: UnsafePointer<Float>, _ count: Int, as _: V.Type) -> Float {
+        let lanes = V.scalarCount
+        var accumulator0 = V(), accumulator1 = V()
+        var index = 0
+        while index + 2 * lanes <= count {
+            accumulator0 += load(x + index, as: V.self)
+            accumulator1 += load(x + index + lanes, as: V.self)
+            index += 2 * lanes
+        }
+        if index + lanes <= count { accumulator0 += load(x + index, as: V.self); index += lanes }
+        var total = (accumulator0 + accumulator1).sum()
+        while index < count { total += x[index]; index += 1 }
+        return total
+    }
+
+    /// Σ (x - mean)² over x[0..<count] in two `V` accumulators.
+    @inline(__always)
+    static func centeredSquareSum<V: KernelFloatVector>(
+        _ x: UnsafePointer<Float>, mean: Float, _ count: Int, as _: V.Type
+    ) -> Float {
+        let lanes = V.scalarCount, vectorMean = V(repeating: mean)
+        var accumulator0 = V(), accumulator1 = V()
+        var index = 0
+        while index + 2 * lanes <= count {
+            let centered0 = load(x + index, as: V.self) - vectorMean, centered1 = load(x + index + lanes, as: V.self) - vectorMean
+            accumulator0.addProduct(centered0, centered0)
+            accumulator1.addProduct(centered1, centered1)
+            index += 2 * lanes
+        }
+        if index + lanes <= count {
+            let centered = load(x + index, as: V.self) - vectorMean
+            accumulator0.addProduct(centered, centered)
+            index += lanes
+        }
+        var total = (accumulator0 + accumulator1).sum()
+        while index < count { let centered = x[index] - mean; total += centered * centered; index += 1 }
+        return total
+    }
+
     /// Mean and biased variance of channel `c` (two passes: sum, then centered squares;
     /// accumulated across rows in Double).
     @inline(__always)
-    static func channelMoments(_ x: UnsafePointer<Float>, _ layout: Layout, channel c: Int) -> (mean: Float, variance: Float) {
+    static func channelMoments<V: KernelFloatVector>(_ x: UnsafePointer<Float>, _ layout: Layout, channel c: Int, as _: V.Type)
+        -> (mean: Float, variance: Float) {
         let (batch, channels, spatial) = (layout.batch, layout.channels, layout.spatial)
         let count = Double(layout.perChannel)
         var total = 0.0
-        for n in 0..<batch { total += Double(ReductionKernels.rowSum(x + (n * channels + c) * spatial, spatial)) }
+        for n in 0..<batch { total += Double(rowSum(x + (n * channels + c) * spatial, spatial, as: V.self)) }
         let channelMean = Float(total / count)
         total = 0
         for n in 0..<batch {
-            total += Double(LayerNormKernels.centeredSquareSum(x + (n * channels + c) * spatial, mean: channelMean, spatial))
+            total += Double(centeredSquareSum(x + (n * channels + c) * spatial, mean: channelMean, spatial, as: V.self))
         }
         return (channelMean, Float(total / count))
     }
@@ -27,29 +71,30 @@ extension BatchNormKernels {
     /// Σ g and Σ g * (x - center) over channel `c`, the gradient masked as read when `mask`
     /// is given.
     @inline(__always)
-    static func channelGradientSums(
+    static func channelGradientSums<V: KernelFloatVector>(
         _ g: UnsafePointer<Float>, input x: UnsafePointer<Float>, _ layout: Layout, channel c: Int, center: Float,
-        mask: GradientMask?
+        mask: GradientMask?, as _: V.Type
     ) -> (sum: Float, dot: Float) {
         let (batch, channels, spatial) = (layout.batch, layout.channels, layout.spatial)
+        let lanes = V.scalarCount
         var gradientTotal = 0.0, dotTotal = 0.0
-        let vectorCenter = Float8(repeating: center)
-        let maskScale = Float8(repeating: mask?.scale[c] ?? 0), maskShift = Float8(repeating: mask?.shift[c] ?? 0)
-        let lower = Float8(repeating: mask?.range.lowerBound ?? 0), upper = Float8(repeating: mask?.range.upperBound ?? 0)
+        let vectorCenter = V(repeating: center)
+        let maskScale = V(repeating: mask?.scale[c] ?? 0), maskShift = V(repeating: mask?.shift[c] ?? 0)
+        let lower = V(repeating: mask?.range.lowerBound ?? 0), upper = V(repeating: mask?.range.upperBound ?? 0)
         for n in 0..<batch {
             let gRow = g + (n * channels + c) * spatial, xRow = x + (n * channels + c) * spatial
-            var gradientVector = Float8(), dotVector = Float8()
+            var gradientVector = V(), dotVector = V()
             var s = 0
-            while s + 8 <= spatial {
-                var gradient = load(gRow + s)
-                let input = load(xRow + s)
+            while s + lanes <= spatial {
+                var gradient = load(gRow + s, as: V.self)
+                let input = load(xRow + s, as: V.self)
                 if mask != nil {
                     gradient = GradientMask.apply(
                         gradient, x: input, center: vectorCenter, scale: maskScale, shift: maskShift, lower: lower, upper: upper)
                 }
                 gradientVector += gradient
-                dotVector += gradient * (input - vectorCenter)
-                s += 8
+                dotVector.addProduct(gradient, input - vectorCenter)
+                s += lanes
             }
             var gradientRow = gradientVector.sum(), dotRow = dotVector.sum()
             while s < spatial {
@@ -72,14 +117,15 @@ extension BatchNormKernels {
     /// gradient `g` the first term is left out and the result is clamped to `outputRange`
     /// when given; with one, `mask` masks `g` as it is read.
     @inline(__always)
-    static func channelAffine(
+    static func channelAffine<V: KernelFloatVector>(
         input x: UnsafePointer<Float>, gradient g: UnsafePointer<Float>?, into output: UnsafeMutablePointer<Float>,
         _ layout: Layout, channel c: Int, center: Float, centeredScale: Float, shift: Float, inputScale: Float,
-        outputRange: ClosedRange<Float>?, mask: GradientMask?
+        outputRange: ClosedRange<Float>?, mask: GradientMask?, as _: V.Type
     ) {
         let (batch, channels, spatial) = (layout.batch, layout.channels, layout.spatial)
-        let vectorCenter = Float8(repeating: center), vectorCenteredScale = Float8(repeating: centeredScale)
-        let vectorShift = Float8(repeating: shift), vectorInputScale = Float8(repeating: inputScale)
+        let lanes = V.scalarCount
+        let vectorCenter = V(repeating: center), vectorCenteredScale = V(repeating: centeredScale)
+        let vectorShift = V(repeating: shift), vectorInputScale = V(repeating: inputScale)
         let lowerScalar = outputRange?.lowerBound ?? -.infinity, upperScalar = outputRange?.upperBound ?? .infinity
         for n in 0..<batch {
             let start = (n * channels + c) * spatial
@@ -87,18 +133,18 @@ extension BatchNormKernels {
             var s = 0
             if let g {
                 let gRow = g + start
-                let maskScale = Float8(repeating: mask?.scale[c] ?? 0), maskShift = Float8(repeating: mask?.shift[c] ?? 0)
-                let lower = Float8(repeating: mask?.range.lowerBound ?? 0), upper = Float8(repeating: mask?.range.upperBound ?? 0)
-                while s + 8 <= spatial {
-                    var gradient = load(gRow + s)
-                    let input = load(xRow + s)
+                let maskScale = V(repeating: mask?.scale[c] ?? 0), maskShift = V(repeating: mask?.shift[c] ?? 0)
+                let lower = V(repeating: mask?.range.lowerBound ?? 0), upper = V(repeating: mask?.range.upperBound ?? 0)
+                while s + lanes <= spatial {
+                    var gradient = load(gRow + s, as: V.self)
+                    let input = load(xRow + s, as: V.self)
                     if mask != nil {
                         gradient = GradientMask.apply(
                             gradient, x: input, center: vectorCenter, scale: maskScale, shift: maskShift, lower: lower, upper: upper)
                     }
                     let value = vectorInputScale * gradient + vectorCenteredScale * (input - vectorCenter) + vectorShift
                     store(value, outRow + s)
-                    s += 8
+                    s += lanes
                 }
                 while s < spatial {
                     var gradient = gRow[s]
@@ -111,11 +157,11 @@ extension BatchNormKernels {
                 }
             } else {
                 // Clamped as stored (with infinite bounds when there is no range: no change, NaN kept).
-                let lower = Float8(repeating: lowerScalar), upper = Float8(repeating: upperScalar)
-                while s + 8 <= spatial {
-                    let value = vectorCenteredScale * (load(xRow + s) - vectorCenter) + vectorShift
-                    store(value.replacing(with: lower, where: value .< lower).replacing(with: upper, where: value .> upper), outRow + s)
-                    s += 8
+                let lower = V(repeating: lowerScalar), upper = V(repeating: upperScalar)
+                while s + lanes <= spatial {
+                    let value = vectorCenteredScale * (load(xRow + s, as: V.self) - vectorCenter) + vectorShift
+                    store(value.clamped(lower: lower, upper: upper), outRow + s)
+                    s += lanes
                 }
                 while s < spatial {
                     let value = centeredScale * (xRow[s] - center) + shift
@@ -129,7 +175,8 @@ extension BatchNormKernels {
     /// Training forward, fused per channel: batch mean and biased variance into `mean` and
     /// `variance`, then y = clamp((x - mean) / sqrt(variance + epsilon) * weight + bias) into
     /// `output`. Threaded over channels. Spatial rows (spatial > 1) only.
-    static func normalizeWithBatchStatistics(
+    static func normalizeWithBatchStatistics<V: KernelFloatVector>(
+        vector: V.Type = KernelVector.self,
         _ x: UnsafePointer<Float>, _ layout: Layout, weight: [Float]?, bias: [Float]?, epsilon: Float,
         outputRange: ClosedRange<Float>?, into output: UnsafeMutablePointer<Float>,
         mean: inout [Float], variance: inout [Float]
@@ -141,13 +188,13 @@ extension BatchNormKernels {
                 Parallel.forEachRange(layout.channels, costPerItem: layout.perChannel * 3) { range in
                     let (x, output, mean, variance) = pointers.value
                     for c in range {
-                        (mean[c], variance[c]) = channelMoments(x, layout, channel: c)
+                        (mean[c], variance[c]) = channelMoments(x, layout, channel: c, as: V.self)
                         // As the unfused path: scale = 1 / sqrt(var + eps), times the weight.
                         var scale = 1 / (variance[c] + epsilon).squareRoot()
                         if let weight { scale *= weight[c] }
                         channelAffine(
                             input: x, gradient: nil, into: output, layout, channel: c, center: mean[c], centeredScale: scale,
-                            shift: bias?[c] ?? 0, inputScale: 0, outputRange: outputRange, mask: nil)
+                            shift: bias?[c] ?? 0, inputScale: 0, outputRange: outputRange, mask: nil, as: V.self)
                     }
                 }
             }
@@ -158,7 +205,8 @@ extension BatchNormKernels {
     /// `centeredDot`, then the input gradient dx = w r g - w r^3 Σ g (x - mean) (x - mean) / M
     /// - w r Σ g / M into `inputGradient` (r = `inverseDeviation`, M = N * spatial), `g`
     /// masked as read when `mask` is given. Threaded over channels. Spatial rows only.
-    static func batchStatisticsBackward(
+    static func batchStatisticsBackward<V: KernelFloatVector>(
+        vector: V.Type = KernelVector.self,
         _ g: UnsafePointer<Float>, input x: UnsafePointer<Float>, _ layout: Layout, mean: [Float], inverseDeviation: [Float],
         weight: [Float]?, mask: GradientMask?, inputGradient: UnsafeMutablePointer<Float>,
         sum: inout [Float], centeredDot: inout [Float]
@@ -171,14 +219,15 @@ extension BatchNormKernels {
                 Parallel.forEachRange(layout.channels, costPerItem: layout.perChannel * 2) { range in
                     let (g, x, inputGradient, sum, dot) = pointers.value
                     for c in range {
-                        (sum[c], dot[c]) = channelGradientSums(g, input: x, layout, channel: c, center: mean[c], mask: mask)
+                        (sum[c], dot[c]) = channelGradientSums(
+                            g, input: x, layout, channel: c, center: mean[c], mask: mask, as: V.self)
                         // As the unfused path's coefficients.
                         let r = inverseDeviation[c]
                         let scaled = (weight?[c] ?? 1) * r
                         channelAffine(
                             input: x, gradient: g, into: inputGradient, layout, channel: c, center: mean[c],
                             centeredScale: -scaled * r * r * dot[c] / count, shift: -scaled * sum[c] / count,
-                            inputScale: scaled, outputRange: nil, mask: mask)
+                            inputScale: scaled, outputRange: nil, mask: mask, as: V.self)
                     }
                 }
             }

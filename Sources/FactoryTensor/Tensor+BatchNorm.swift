@@ -183,11 +183,11 @@ enum BatchNormKernels {
 
         /// `gradient` where channel `c`'s unclamped output of `x` lies strictly inside, else 0.
         @inline(__always)
-        static func apply(
-            _ gradient: Float8, x: Float8, center: Float8, scale: Float8, shift: Float8, lower: Float8, upper: Float8
-        ) -> Float8 {
+        static func apply<V: KernelFloatVector>(
+            _ gradient: V, x: V, center: V, scale: V, shift: V, lower: V, upper: V
+        ) -> V {
             let value = scale * (x - center) + shift
-            return Float8().replacing(with: gradient, where: (value .> lower) .& (value .< upper))
+            return gradient.kept(where: value, isAbove: lower, below: upper)
         }
 
         @inline(__always)
@@ -233,7 +233,7 @@ enum BatchNormKernels {
                 Parallel.forEachRange(channels, costPerItem: layout.perChannel * 2) { range in
                     let (x, mean, variance) = pointers.value
                     for c in range {
-                        (mean[c], variance[c]) = channelMoments(x, layout, channel: c)
+                        (mean[c], variance[c]) = channelMoments(x, layout, channel: c, as: KernelVector.self)
                     }
                 }
             }
@@ -280,7 +280,8 @@ enum BatchNormKernels {
                     Parallel.forEachRange(channels, costPerItem: layout.perChannel * 2) { range in
                         let (g, x, center, sum, dot) = pointers.value
                         for c in range {
-                            (sum[c], dot[c]) = channelGradientSums(g, input: x, layout, channel: c, center: center[c], mask: mask)
+                            (sum[c], dot[c]) = channelGradientSums(
+                                g, input: x, layout, channel: c, center: center[c], mask: mask, as: KernelVector.self)
                         }
                     }
                 }
@@ -344,7 +345,7 @@ enum BatchNormKernels {
                 for c in range {
                     channelAffine(
                         input: x, gradient: g, into: output, layout, channel: c, center: center[c], centeredScale: centeredScale[c],
-                        shift: shift[c], inputScale: inputScale[c], outputRange: outputRange, mask: mask)
+                        shift: shift[c], inputScale: inputScale[c], outputRange: outputRange, mask: mask, as: KernelVector.self)
                 }
             }
         }
