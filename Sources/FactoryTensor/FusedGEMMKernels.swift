@@ -130,19 +130,48 @@ enum FusedGEMMKernels {
             x += inputStride
             w += tileRows
         }
-        @inline(__always)
-        func write(_ low: V, _ high: V, row: Int) {
-            guard row < rows else { return }
-            let target = output + row * outputStride
-            let l = low.clamped(lower: lower, upper: upper), h = high.clamped(lower: lower, upper: upper)
-            if width == 2 * lanes {
-                store(l, target)
-                store(h, target + lanes)
-            } else {
-                for lane in 0..<width { target[lane] = lane < lanes ? l[lane] : h[lane - lanes] }
+        // Whole rows stored in line (a helper taking the vectors is not always inlined, and
+        // then passes them through the stack); part rows (a plane's last columns) through one.
+        if width == 2 * lanes {
+            store(a0.clamped(lower: lower, upper: upper), output)
+            store(a1.clamped(lower: lower, upper: upper), output + lanes)
+            if rows > 1 {
+                store(b0.clamped(lower: lower, upper: upper), output + outputStride)
+                store(b1.clamped(lower: lower, upper: upper), output + outputStride + lanes)
             }
+            if rows > 2 {
+                store(c0.clamped(lower: lower, upper: upper), output + 2 * outputStride)
+                store(c1.clamped(lower: lower, upper: upper), output + 2 * outputStride + lanes)
+            }
+            if rows > 3 {
+                store(d0.clamped(lower: lower, upper: upper), output + 3 * outputStride)
+                store(d1.clamped(lower: lower, upper: upper), output + 3 * outputStride + lanes)
+            }
+            if rows > 4 {
+                store(e0.clamped(lower: lower, upper: upper), output + 4 * outputStride)
+                store(e1.clamped(lower: lower, upper: upper), output + 4 * outputStride + lanes)
+            }
+            if rows > 5 {
+                store(f0.clamped(lower: lower, upper: upper), output + 5 * outputStride)
+                store(f1.clamped(lower: lower, upper: upper), output + 5 * outputStride + lanes)
+            }
+        } else {
+            storePart(a0, a1, output, width: width, lower: lower, upper: upper)
+            if rows > 1 { storePart(b0, b1, output + outputStride, width: width, lower: lower, upper: upper) }
+            if rows > 2 { storePart(c0, c1, output + 2 * outputStride, width: width, lower: lower, upper: upper) }
+            if rows > 3 { storePart(d0, d1, output + 3 * outputStride, width: width, lower: lower, upper: upper) }
+            if rows > 4 { storePart(e0, e1, output + 4 * outputStride, width: width, lower: lower, upper: upper) }
+            if rows > 5 { storePart(f0, f1, output + 5 * outputStride, width: width, lower: lower, upper: upper) }
         }
-        write(a0, a1, row: 0); write(b0, b1, row: 1); write(c0, c1, row: 2)
-        write(d0, d1, row: 3); write(e0, e1, row: 4); write(f0, f1, row: 5)
+    }
+
+    /// The first `width` (< two vectors) lanes of `low` then `high`, clamped, at `target`.
+    @inline(never)
+    static func storePart<V: KernelFloatVector>(
+        _ low: V, _ high: V, _ target: UnsafeMutablePointer<Float>, width: Int, lower: V, upper: V
+    ) {
+        let lanes = V.scalarCount
+        let l = low.clamped(lower: lower, upper: upper), h = high.clamped(lower: lower, upper: upper)
+        for lane in 0..<width { target[lane] = lane < lanes ? l[lane] : h[lane - lanes] }
     }
 }
