@@ -161,14 +161,54 @@ public final class LSTMFusedStep<V: SIMD>: @unchecked Sendable where V.Scalar ==
             let a0 = hidden + row * H, a1 = a0 + H, a2 = a1 + H, a3 = a2 + H, a4 = a3 + H, a5 = a4 + H
             var wk = w
             for k in 0..<H {
-                let wi = load(wk, as: V.self), wf = load(wk + L, as: V.self)
-                let wg = load(wk + 2 * L, as: V.self), wo = load(wk + 3 * L, as: V.self)
-                x0.add(a0[k], wi, wf, wg, wo)
-                if R > 1 { x1.add(a1[k], wi, wf, wg, wo) }
-                if R > 2 { x2.add(a2[k], wi, wf, wg, wo) }
-                if R > 3 { x3.add(a3[k], wi, wf, wg, wo) }
-                if R > 4 { x4.add(a4[k], wi, wf, wg, wo) }
-                if R > 5 { x5.add(a5[k], wi, wf, wg, wo) }
+                if L >= 16 {
+                    // 32 registers: the four gates' weights, then each row's broadcast and its
+                    // four FMAs (6 rows: 24 accumulators + 4 weights + 1 broadcast).
+                    let wi = load(wk, as: V.self), wf = load(wk + L, as: V.self)
+                    let wg = load(wk + 2 * L, as: V.self), wo = load(wk + 3 * L, as: V.self)
+                    x0.add(a0[k], wi, wf, wg, wo)
+                    if R > 1 { x1.add(a1[k], wi, wf, wg, wo) }
+                    if R > 2 { x2.add(a2[k], wi, wf, wg, wo) }
+                    if R > 3 { x3.add(a3[k], wi, wf, wg, wo) }
+                    if R > 4 { x4.add(a4[k], wi, wf, wg, wo) }
+                    if R > 5 { x5.add(a5[k], wi, wf, wg, wo) }
+                    wk += 4 * L
+                    continue
+                }
+                // 16 registers: the rows' broadcasts, then one gate's weights at a time (3 rows:
+                // 12 accumulators + 3 broadcasts + 1 weight vector, no spill).
+                let s0 = V(repeating: a0[k])
+                let s1 = R > 1 ? V(repeating: a1[k]) : s0, s2 = R > 2 ? V(repeating: a2[k]) : s0
+                let s3 = R > 3 ? V(repeating: a3[k]) : s0, s4 = R > 4 ? V(repeating: a4[k]) : s0
+                let s5 = R > 5 ? V(repeating: a5[k]) : s0
+                let wi = load(wk, as: V.self)
+                x0.i = x0.i.addingProduct(s0, wi)
+                if R > 1 { x1.i = x1.i.addingProduct(s1, wi) }
+                if R > 2 { x2.i = x2.i.addingProduct(s2, wi) }
+                if R > 3 { x3.i = x3.i.addingProduct(s3, wi) }
+                if R > 4 { x4.i = x4.i.addingProduct(s4, wi) }
+                if R > 5 { x5.i = x5.i.addingProduct(s5, wi) }
+                let wf = load(wk + L, as: V.self)
+                x0.f = x0.f.addingProduct(s0, wf)
+                if R > 1 { x1.f = x1.f.addingProduct(s1, wf) }
+                if R > 2 { x2.f = x2.f.addingProduct(s2, wf) }
+                if R > 3 { x3.f = x3.f.addingProduct(s3, wf) }
+                if R > 4 { x4.f = x4.f.addingProduct(s4, wf) }
+                if R > 5 { x5.f = x5.f.addingProduct(s5, wf) }
+                let wg = load(wk + 2 * L, as: V.self)
+                x0.g = x0.g.addingProduct(s0, wg)
+                if R > 1 { x1.g = x1.g.addingProduct(s1, wg) }
+                if R > 2 { x2.g = x2.g.addingProduct(s2, wg) }
+                if R > 3 { x3.g = x3.g.addingProduct(s3, wg) }
+                if R > 4 { x4.g = x4.g.addingProduct(s4, wg) }
+                if R > 5 { x5.g = x5.g.addingProduct(s5, wg) }
+                let wo = load(wk + 3 * L, as: V.self)
+                x0.o = x0.o.addingProduct(s0, wo)
+                if R > 1 { x1.o = x1.o.addingProduct(s1, wo) }
+                if R > 2 { x2.o = x2.o.addingProduct(s2, wo) }
+                if R > 3 { x3.o = x3.o.addingProduct(s3, wo) }
+                if R > 4 { x4.o = x4.o.addingProduct(s4, wo) }
+                if R > 5 { x5.o = x5.o.addingProduct(s5, wo) }
                 wk += 4 * L
             }
         }
