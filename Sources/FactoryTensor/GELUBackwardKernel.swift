@@ -17,10 +17,10 @@ public enum GELUBackwardKernel {
     /// (the last few floats through one zero-padded vector); `dx` may equal `g`.
     @_specialize(where V == SIMD8<Float>)
     @_specialize(where V == SIMD16<Float>)
-    public static func apply<V: SIMD>(
+    public static func apply<V: KernelFloatVector>(
         input x: UnsafePointer<Float>, gradient g: UnsafePointer<Float>, into dx: UnsafeMutablePointer<Float>, count: Int,
         vector: V.Type
-    ) where V.Scalar == Float {
+    ) {
         let lanes = V.scalarCount
         let whole = count / lanes * lanes
         applyToVectors(x, g, dx, count: whole, vector: V.self)
@@ -36,9 +36,9 @@ public enum GELUBackwardKernel {
 
     /// The vector loop; `count` is a multiple of the lane count.
     @inline(__always)
-    static func applyToVectors<V: SIMD>(
+    static func applyToVectors<V: KernelFloatVector>(
         _ x: UnsafePointer<Float>, _ g: UnsafePointer<Float>, _ dx: UnsafeMutablePointer<Float>, count: Int, vector: V.Type
-    ) where V.Scalar == Float {
+    ) {
         let half = V(repeating: 0.5), inverseRoot2 = V(repeating: 0.707_106_781_186_547_5)
         let inverseRoot2Pi = V(repeating: 0.398_942_280_401_432_7)
         var index = 0

@@ -16,9 +16,9 @@ public enum GELUKernel {
     /// (the last few floats through one zero-padded vector); `y` may equal `x`.
     @_specialize(where V == SIMD8<Float>)
     @_specialize(where V == SIMD16<Float>)
-    public static func apply<V: SIMD>(
+    public static func apply<V: KernelFloatVector>(
         _ x: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>, count: Int, vector: V.Type
-    ) where V.Scalar == Float {
+    ) {
         let lanes = V.scalarCount
         let whole = count / lanes * lanes
         applyToVectors(x, y, count: whole, vector: V.self)
@@ -34,16 +34,16 @@ public enum GELUKernel {
 
     /// One vector: `0.5 · x · (1 + erf(x / √2))`, the operations of `GELUOperator`.
     @inline(__always)
-    static func gelu<V: SIMD>(_ x: V) -> V where V.Scalar == Float {
+    static func gelu<V: KernelFloatVector>(_ x: V) -> V {
         V(repeating: 0.5) * x * (V(repeating: 1) + VectorMath.erf(x * V(repeating: 0.707_106_781_186_547_5)))
     }
 
     /// The vector loop; `count` is a multiple of the lane count. Two vectors per step, so
     /// the two divisions of erf overlap.
     @inline(__always)
-    static func applyToVectors<V: SIMD>(
+    static func applyToVectors<V: KernelFloatVector>(
         _ x: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>, count: Int, vector: V.Type
-    ) where V.Scalar == Float {
+    ) {
         let lanes = V.scalarCount
         var index = 0
         while index + 2 * lanes <= count {

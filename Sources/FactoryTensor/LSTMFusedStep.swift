@@ -15,7 +15,7 @@
 
 /// W_hh packed for fused forward steps of an LSTM layer with hidden size H (a multiple of
 /// the vector's lane count L).
-public final class LSTMFusedStep<V: SIMD>: @unchecked Sendable where V.Scalar == Float {
+public final class LSTMFusedStep<V: KernelFloatVector>: @unchecked Sendable {
     /// Hidden units per packed block: one vector per gate.
     @inlinable public static var unitsPerBlock: Int { V.scalarCount }
 

@@ -11,7 +11,7 @@
 
 /// A matrix packed for repeated products `C += A · B` with a few rows of A at a time, in
 /// vectors of type `V`.
-public final class PackedMatrix<V: SIMD>: @unchecked Sendable where V.Scalar == Float {
+public final class PackedMatrix<V: KernelFloatVector>: @unchecked Sendable {
     /// Columns per panel: two vectors.
     static var panelWidth: Int { 2 * V.scalarCount }
 

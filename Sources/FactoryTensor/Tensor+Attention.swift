@@ -271,9 +271,9 @@ public enum AttentionKernels {
     @_specialize(where V == SIMD8<Float>)
     @_specialize(where V == SIMD16<Float>)
     @inline(__always)
-    public static func softmaxBackwardRow<V: SIMD>(
+    public static func softmaxBackwardRow<V: KernelFloatVector>(
         _ y: UnsafePointer<Float>, _ g: UnsafeMutablePointer<Float>, mask: UnsafePointer<Float>?, _ count: Int, vector: V.Type
-    ) where V.Scalar == Float {
+    ) {
         guard let mask else {
             SoftmaxKernels.backwardRow(y, g, g, count, logarithm: false, vector: V.self)
             return

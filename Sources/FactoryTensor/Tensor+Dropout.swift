@@ -250,9 +250,9 @@ public enum DropoutKernels {
     @_specialize(where V == SIMD8<Float>)
     @_specialize(where V == SIMD16<Float>)
     @inline(__always)
-    public static func applyMask<V: SIMD>(
+    public static func applyMask<V: KernelFloatVector>(
         _ x: UnsafePointer<Float>, _ mask: UnsafePointer<Float>, into target: UnsafeMutablePointer<Float>, count: Int, vector: V.Type
-    ) where V.Scalar == Float {
+    ) {
         let lanes = V.scalarCount
         var index = 0
         while index + lanes <= count {
@@ -275,10 +275,10 @@ public enum DropoutKernels {
     @_specialize(where V == SIMD8<Float>)
     @_specialize(where V == SIMD16<Float>)
     @inline(__always)
-    public static func multiplyAdd<V: SIMD>(
+    public static func multiplyAdd<V: KernelFloatVector>(
         _ x: UnsafePointer<Float>, _ mask: UnsafePointer<Float>, _ residual: UnsafePointer<Float>,
         into target: UnsafeMutablePointer<Float>, count: Int, vector: V.Type
-    ) where V.Scalar == Float {
+    ) {
         let lanes = V.scalarCount
         var index = 0
         while index + lanes <= count {

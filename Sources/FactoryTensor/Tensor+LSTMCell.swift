@@ -64,12 +64,12 @@ public enum LSTMCellKernels {
     /// hidden `h'` and cell `c'` `[batch, H]`.
     @_specialize(exported: true, where V == SIMD8<Float>)
     @_specialize(exported: true, where V == SIMD16<Float>)
-    public static func forward<V: SIMD>(
+    public static func forward<V: KernelFloatVector>(
         gates: UnsafePointer<Float>, cell: UnsafePointer<Float>, batch: Int, hiddenSize: Int,
         activations: UnsafeMutablePointer<Float>, cellTanh: UnsafeMutablePointer<Float>,
         hidden: UnsafeMutablePointer<Float>, newCell: UnsafeMutablePointer<Float>, threaded: Bool = true,
         vector: V.Type
-    ) where V.Scalar == Float {
+    ) {
         let H = hiddenSize, L = V.scalarCount
         let pointers = UncheckedSendable((gates, cell, activations, cellTanh, hidden, newCell))
         Parallel.forEachRange(batch, costPerItem: threaded ? 16 * H : 0) { rows in
@@ -105,13 +105,13 @@ public enum LSTMCellKernels {
     /// and dL/dc = dc f.
     @_specialize(exported: true, where V == SIMD8<Float>)
     @_specialize(exported: true, where V == SIMD16<Float>)
-    public static func backward<V: SIMD>(
+    public static func backward<V: KernelFloatVector>(
         hiddenGradient: UnsafePointer<Float>, cellGradient: UnsafePointer<Float>,
         activations: UnsafePointer<Float>, cellTanh: UnsafePointer<Float>, previousCell: UnsafePointer<Float>,
         batch: Int, hiddenSize: Int,
         gatesGradient: UnsafeMutablePointer<Float>, previousCellGradient: UnsafeMutablePointer<Float>, threaded: Bool = true,
         vector: V.Type
-    ) where V.Scalar == Float {
+    ) {
         let H = hiddenSize, L = V.scalarCount
         let pointers = UncheckedSendable((hiddenGradient, cellGradient, activations, cellTanh, previousCell, gatesGradient, previousCellGradient))
         Parallel.forEachRange(batch, costPerItem: threaded ? 16 * H : 0) { rows in

@@ -202,10 +202,10 @@ enum LSTMSequenceKernels {
     }
 
     /// The forward through LSTMFusedStep, one block of rows per thread.
-    static func fusedForward<V: SIMD>(
+    static func fusedForward<V: KernelFloatVector>(
         _ fused: LSTMFusedStep<V>, projected: UnsafePointer<Float>, bias: UnsafePointer<Float>, initialHidden: UnsafePointer<Float>?,
         initialCell: UnsafePointer<Float>, steps T: Int, batch B: Int, buffers: LSTMSequenceBuffers
-    ) where V.Scalar == Float {
+    ) {
         let H = fused.hiddenSize
         let states = buffers.states.storage.pointer
         let pointers = UncheckedSendable((projected, bias, initialHidden, initialCell, states))

@@ -118,10 +118,10 @@ public enum LayerNormKernels {
     @_specialize(where V == SIMD8<Float>)
     @_specialize(where V == SIMD16<Float>)
     @inline(__always)
-    public static func forwardRow<V: SIMD>(
+    public static func forwardRow<V: KernelFloatVector>(
         _ xRow: UnsafePointer<Float>, weight: UnsafePointer<Float>, bias: UnsafePointer<Float>,
         into yRow: UnsafeMutablePointer<Float>, width: Int, epsilon: Float, vector: V.Type
-    ) -> (mean: Float, inverseDeviation: Float) where V.Scalar == Float {
+    ) -> (mean: Float, inverseDeviation: Float) {
         let lanes = V.scalarCount
         let mean = rowSum(xRow, width, vector: V.self) / Float(width)
         let variance = centeredSquareSum(xRow, mean: mean, width, vector: V.self) / Float(width)
@@ -199,11 +199,11 @@ public enum LayerNormKernels {
     @_specialize(where V == SIMD8<Float>)
     @_specialize(where V == SIMD16<Float>)
     @inline(__always)
-    public static func backwardRow<V: SIMD>(
+    public static func backwardRow<V: KernelFloatVector>(
         _ x: UnsafePointer<Float>, _ g: UnsafePointer<Float>, _ weight: UnsafePointer<Float>,
         mean: Float, inverseDeviation: Float, dx: UnsafeMutablePointer<Float>?,
         weightPartial: UnsafeMutablePointer<Float>?, biasPartial: UnsafeMutablePointer<Float>, width: Int, vector: V.Type
-    ) where V.Scalar == Float {
+    ) {
         let lanes = V.scalarCount
         let vectorMean = V(repeating: mean), vectorInverse = V(repeating: inverseDeviation)
         var vectorSum = V(), vectorDot = V()
@@ -259,7 +259,7 @@ public enum LayerNormKernels {
 
     /// Σ x over one row, in vectors of type `V`.
     @inline(__always)
-    static func rowSum<V: SIMD>(_ x: UnsafePointer<Float>, _ count: Int, vector: V.Type) -> Float where V.Scalar == Float {
+    static func rowSum<V: KernelFloatVector>(_ x: UnsafePointer<Float>, _ count: Int, vector: V.Type) -> Float {
         let lanes = V.scalarCount
         var accumulator = V()
         var index = 0
@@ -271,8 +271,7 @@ public enum LayerNormKernels {
 
     /// Σ (x - mean)² over one row, in vectors of type `V`.
     @inline(__always)
-    static func centeredSquareSum<V: SIMD>(_ x: UnsafePointer<Float>, mean: Float, _ count: Int, vector: V.Type) -> Float
-    where V.Scalar == Float {
+    static func centeredSquareSum<V: KernelFloatVector>(_ x: UnsafePointer<Float>, mean: Float, _ count: Int, vector: V.Type) -> Float {
         let lanes = V.scalarCount
         let vectorMean = V(repeating: mean)
         var accumulator = V()

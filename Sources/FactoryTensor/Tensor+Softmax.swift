@@ -117,9 +117,9 @@ public enum SoftmaxKernels {
     @_specialize(where V == SIMD8<Float>)
     @_specialize(where V == SIMD16<Float>)
     @inline(__always)
-    public static func forwardRow<V: SIMD>(
+    public static func forwardRow<V: KernelFloatVector>(
         _ x: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>, _ count: Int, logarithm: Bool, vector: V.Type
-    ) where V.Scalar == Float {
+    ) {
         let lanes = V.scalarCount
         var vectorMaximum = V(repeating: -.infinity)
         var index = 0
@@ -262,10 +262,10 @@ public enum SoftmaxKernels {
     @_specialize(where V == SIMD8<Float>)
     @_specialize(where V == SIMD16<Float>)
     @inline(__always)
-    public static func backwardRow<V: SIMD>(
+    public static func backwardRow<V: KernelFloatVector>(
         _ y: UnsafePointer<Float>, _ g: UnsafePointer<Float>, _ dx: UnsafeMutablePointer<Float>, _ count: Int, logarithm: Bool,
         vector: V.Type
-    ) where V.Scalar == Float {
+    ) {
         let lanes = V.scalarCount
         // softmax needs sum(g * y); log-softmax needs sum(g).
         var vectorTotal = V()

@@ -8,7 +8,7 @@
 
 /// The sum of the lanes of `v`, added pairwise in halves.
 @inlinable @inline(__always)
-func horizontalSum<V: SIMD>(_ v: V) -> Float where V.Scalar == Float {
+func horizontalSum<V: KernelFloatVector>(_ v: V) -> Float {
     if V.self == SIMD16<Float>.self {
         let wide = unsafeBitCast(v, to: SIMD16<Float>.self)
         return horizontalSum(wide.lowHalf + wide.highHalf)
@@ -24,7 +24,7 @@ func horizontalSum<V: SIMD>(_ v: V) -> Float where V.Scalar == Float {
 
 /// The largest lane of `v`; NaN when a lane is NaN (as `maximum` keeps NaN).
 @inlinable @inline(__always)
-func horizontalMaximum<V: SIMD>(_ v: V) -> Float where V.Scalar == Float {
+func horizontalMaximum<V: KernelFloatVector>(_ v: V) -> Float {
     if V.self == SIMD16<Float>.self {
         let wide = unsafeBitCast(v, to: SIMD16<Float>.self)
         return horizontalMaximum(maximum(wide.lowHalf, wide.highHalf))

@@ -4,7 +4,7 @@
 // AVX-512: see KernelVector) and gives the same bits lane for lane at either width.
 // Accuracy: exp within 4 ulp (Cephes polynomial; 0 and +infinity past the float
 // range, as expf; a fused multiply-add form for non-positive inputs, within 2 ulp), erf within 4e-7 absolute. It is not a general libm.
-// Comparisons go through VectorCompare (one vector compare per vector, not a loop over lanes).
+// Comparisons go through KernelFloatVector (one vector compare per vector, not a loop over lanes).
 
 /// Eight floats, the vector width of the 8-lane kernels.
 public typealias Float8 = SIMD8<Float>
@@ -14,7 +14,7 @@ public enum VectorMath {
     /// e^x, lanewise. Below -87.3 the result is 0 and above 88.7 it is +infinity (as IEEE
     /// expf underflows and overflows there); NaN stays NaN.
     @inlinable @inline(__always)
-    public static func exp<V: SIMD>(_ input: V) -> V where V.Scalar == Float {
+    public static func exp<V: KernelFloatVector>(_ input: V) -> V {
         let low = V(repeating: -87.3), high = V(repeating: 88.0)
         let x = input.replacing(with: low, where: lanesLess(input, low)).replacing(with: high, where: lanesGreater(input, high))
         // Round x * log2(e) to the nearest integer with the 1.5 * 2^23 trick; its low bits are n.
@@ -43,7 +43,7 @@ public enum VectorMath {
     /// -infinity) the arithmetic gives garbage that the last step replaces by exactly 0.
     /// Within 2 ulp of expf on [-87.3, 0].
     @inlinable @inline(__always)
-    public static func exponentialOfNonPositive<V: SIMD>(_ x: V) -> V where V.Scalar == Float {
+    public static func exponentialOfNonPositive<V: KernelFloatVector>(_ x: V) -> V {
         // Round x · log2(e) to the nearest integer with the 1.5 · 2^23 trick; its low bits are n.
         let shifter = V(repeating: 12_582_912.0)
         let shifted = shifter.addingProduct(x, V(repeating: 1.442_695_040_888_963_4))
@@ -64,13 +64,13 @@ public enum VectorMath {
 
     /// The logistic function 1 / (1 + e^-x), lanewise.
     @inlinable @inline(__always)
-    public static func sigmoid<V: SIMD>(_ x: V) -> V where V.Scalar == Float {
+    public static func sigmoid<V: KernelFloatVector>(_ x: V) -> V {
         V(repeating: 1) / (V(repeating: 1) + exp(-x))
     }
 
     /// Hyperbolic tangent, lanewise, computed on |x| and given x's sign.
     @inlinable @inline(__always)
-    public static func tanh<V: SIMD>(_ x: V) -> V where V.Scalar == Float {
+    public static func tanh<V: KernelFloatVector>(_ x: V) -> V {
         let magnitude = abs(x)
         let e = exp(V(repeating: -2) * magnitude)
         let positive = (V(repeating: 1) - e) / (V(repeating: 1) + e)
@@ -82,7 +82,7 @@ public enum VectorMath {
     /// erf (error 6.5e-8 in exact arithmetic). One division and ten fused multiply-adds, no
     /// exponential: about twice as fast as an erfc built on exp. NaN stays NaN.
     @inlinable @inline(__always)
-    public static func erf<V: SIMD>(_ x: V) -> V where V.Scalar == Float {
+    public static func erf<V: KernelFloatVector>(_ x: V) -> V {
         var clamped = x.replacing(with: 4, where: lanesGreater(x, V(repeating: 4)))
         clamped = clamped.replacing(with: -4, where: lanesLess(clamped, V(repeating: -4)))
         let x2 = clamped * clamped
@@ -117,6 +117,6 @@ public enum VectorMath {
 
 /// |x|, lanewise, by clearing the sign bit.
 @inlinable @inline(__always)
-func abs<V: SIMD>(_ x: V) -> V where V.Scalar == Float {
+func abs<V: KernelFloatVector>(_ x: V) -> V {
     unsafeBitCast(unsafeBitCast(x, to: V.MaskStorage.self) & V.MaskStorage(repeating: 0x7FFF_FFFF), to: V.self)
 }

@@ -26,26 +26,26 @@ func maximum(_ a: Float8, _ b: Float8) -> Float8 {
     a.replacing(with: b, where: (b .> a) .| (b .!= b))
 }
 
-/// A vector of any width (`SIMD8<Float>`, `SIMD16<Float>`) read from `pointer`; no alignment needed.
+/// A kernel vector (`SIMD8<Float>`, `SIMD16<Float>`) read from `pointer`; no alignment needed.
 @inlinable @inline(__always)
-func load<V: SIMD>(_ pointer: UnsafePointer<Float>, as type: V.Type) -> V where V.Scalar == Float {
-    UnsafeRawPointer(pointer).loadUnaligned(as: V.self)
+func load<V: KernelFloatVector>(_ pointer: UnsafePointer<Float>, as type: V.Type) -> V {
+    V.loadUnaligned(from: pointer)
 }
 
-/// A vector of any width read from `pointer`; no alignment needed.
+/// A kernel vector read from `pointer`; no alignment needed.
 @inlinable @inline(__always)
-func load<V: SIMD>(_ pointer: UnsafeMutablePointer<Float>, as type: V.Type) -> V where V.Scalar == Float {
-    UnsafeRawPointer(pointer).loadUnaligned(as: V.self)
+func load<V: KernelFloatVector>(_ pointer: UnsafeMutablePointer<Float>, as type: V.Type) -> V {
+    V.loadUnaligned(from: UnsafePointer(pointer))
 }
 
-/// Writes a vector of any width at `pointer`; no alignment needed.
+/// Writes a kernel vector at `pointer`; no alignment needed.
 @inlinable @inline(__always)
-func store<V: SIMD>(_ value: V, _ pointer: UnsafeMutablePointer<Float>) where V.Scalar == Float {
-    UnsafeMutableRawPointer(pointer).storeBytes(of: value, as: V.self)
+func store<V: KernelFloatVector>(_ value: V, _ pointer: UnsafeMutablePointer<Float>) {
+    value.storeUnaligned(to: pointer)
 }
 
-/// Lane-wise maximum that keeps NaN, at any width.
+/// Lane-wise maximum that keeps NaN, at any kernel width.
 @inlinable @inline(__always)
-func maximum<V: SIMD>(_ a: V, _ b: V) -> V where V.Scalar == Float {
-    a.replacing(with: b, where: lanesGreater(b, a) .| lanesNotEqual(b, b))
+func maximum<V: KernelFloatVector>(_ a: V, _ b: V) -> V {
+    a.replacing(with: b, where: lanesLess(a, b) .| lanesNotEqual(b, b))
 }

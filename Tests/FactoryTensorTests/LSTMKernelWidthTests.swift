@@ -59,7 +59,7 @@ private struct StepCase {
     }
 
     /// Runs LSTMFusedStep<V>.
-    mutating func fused<V: SIMD>(_ type: V.Type, keeping: Bool = true) where V.Scalar == Float {
+    mutating func fused<V: KernelFloatVector>(_ type: V.Type, keeping: Bool = true) {
         let step = LSTMFusedStep<V>(weight: weight, hiddenSize: H)
         let rows = rows
         projected.withUnsafeBufferPointer { p in
@@ -87,7 +87,7 @@ private struct StepCase {
 
     /// The unfused path at width V: gates = p + b, += h W^T through PackedMatrix<V>, then
     /// LSTMCellKernels.forward at width V.
-    mutating func unfused<V: SIMD>(_ type: V.Type) where V.Scalar == Float {
+    mutating func unfused<V: KernelFloatVector>(_ type: V.Type) {
         let H = H, rows = rows
         var gates = (0..<(rows * 4 * H)).map { projected[$0] + bias[$0 % (4 * H)] }
         let packed = PackedMatrix<V>(weight, depth: H, columns: 4 * H, leadingDimension: H, transposed: true)
@@ -115,7 +115,7 @@ private struct StepCase {
     /// σ and tanh against Double over [-12, 12] and far out: a few ulp of 1 (3e-7);
     /// exactly 0, 1 and ±1 past the exponential's range; NaN stays NaN.
     @Test func gateFunctionsAtBothWidths() {
-        func check<V: SIMD>(_ type: V.Type) where V.Scalar == Float {
+        func check<V: KernelFloatVector>(_ type: V.Type) {
             var worstSigmoid = 0.0, worstTanh = 0.0
             var x = V(repeating: 0)
             for start in stride(from: 0, to: 24_000, by: V.scalarCount) {
@@ -140,7 +140,7 @@ private struct StepCase {
     /// both widths), kept activations or not. Sums of H products (|gates| ≲ 5): 2e-5.
     @Test(arguments: [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 16, 17])
     func fusedStepMatchesPlainLoops(rows: Int) {
-        func check<V: SIMD>(_ type: V.Type, H: Int) where V.Scalar == Float {
+        func check<V: KernelFloatVector>(_ type: V.Type, H: Int) {
             var step = StepCase(rows: rows, H: H, seed: UInt64(100 + rows))
             let expected = step.reference()
             step.fused(V.self)
@@ -163,7 +163,7 @@ private struct StepCase {
     /// PackedMatrix tiles all have several rows: its one-row tile sums even and odd k apart).
     @Test(arguments: [4, 6, 8, 12, 16])
     func fusedStepEqualsUnfusedPathAndOtherWidth(rows: Int) {
-        func run<V: SIMD>(_ type: V.Type, fused: Bool) -> StepCase where V.Scalar == Float {
+        func run<V: KernelFloatVector>(_ type: V.Type, fused: Bool) -> StepCase {
             var step = StepCase(rows: rows, H: 32, seed: UInt64(200 + rows))
             if fused { step.fused(V.self) } else { step.unfused(V.self) }
             return step
@@ -183,7 +183,7 @@ private struct StepCase {
         let rows = 3
         let gates = values(rows * 4 * H, 3, seed: 300), cell = values(rows * H, 1, seed: 301)
         let dh = values(rows * H, 1, seed: 302), dc = values(rows * H, 1, seed: 303)
-        func check<V: SIMD>(_ type: V.Type) where V.Scalar == Float {
+        func check<V: KernelFloatVector>(_ type: V.Type) {
             var act = [Float](repeating: .nan, count: rows * 4 * H), tc = [Float](repeating: .nan, count: rows * H)
             var h = tc, c = tc, da = act, dcPrevious = tc
             LSTMCellKernels.forward(gates: gates, cell: cell, batch: rows, hiddenSize: H, activations: &act, cellTanh: &tc,

@@ -15,7 +15,7 @@ import Testing
         check(SIMD16<Float>.self, rows: rows, depth: depth, columns: columns)
     }
 
-    private func check<V: SIMD>(_ type: V.Type, rows: Int, depth: Int, columns: Int) where V.Scalar == Float {
+    private func check<V: KernelFloatVector>(_ type: V.Type, rows: Int, depth: Int, columns: Int) {
         for transposed in [false, true] {
             let a = TestData.uniform([rows, depth], seed: 1)
             let b = TestData.uniform(transposed ? [columns, depth] : [depth, columns], seed: 2)
@@ -43,7 +43,7 @@ import Testing
         writesOnlyItsBlock(SIMD16<Float>.self)
     }
 
-    private func writesOnlyItsBlock<V: SIMD>(_ type: V.Type) where V.Scalar == Float {
+    private func writesOnlyItsBlock<V: KernelFloatVector>(_ type: V.Type) {
         let a = TestData.uniform([3, 4], seed: 4), b = TestData.uniform([4, 5], seed: 5)
         let packed = PackedMatrix<V>(b.storage.pointer, depth: 4, columns: 5, leadingDimension: 5, transposed: false)
         let c = Tensor(repeating: 7, shape: [4, 8])     // rows 0..<3 of a [.., 8]-strided C, 5 columns used
