@@ -4,16 +4,17 @@
 // x̃ = (its p coordinates, |residual|), and |q̃ - b̃|² <= |q - b|² for every pair (the residual
 // part by the triangle inequality). The same holds with only the first p₁ < p coordinates and
 // the residual beyond them: a weaker bound for p₁ + 1 multiply-adds instead of p + 1.
-// The bank is stored in blocks of 8 rows, ordered by a k-d split of the principal coordinates
-// so that near rows share blocks. Eight consecutive queries at a time make one pass over the
-// blocks: the first-stage bounds of 8 queries x 8 rows in registers (nothing written to
-// memory); for a block and query where one can beat the query's best distance so far (with a
+// The bank is stored in blocks of L rows (L = the kernel vector's lanes: 16 in an AVX-512
+// build, 8 otherwise; the bound kernels are generic over the vector type), ordered by a k-d
+// split of the principal coordinates so that near rows share blocks. Eight consecutive
+// queries at a time make one pass over the blocks: the first-stage bounds of 8 queries x L
+// rows in registers (nothing written to memory); for a block and query where one can beat the query's best distance so far (with a
 // rounding margin), the rest of the full bound; for a row whose full bound can still win, the
 // exact distance. A query's best starts from the nearest rows of the previous eight queries
 // (neighbouring patches are often near each other), so few rows pass. The result is the exact
 // minimum (Float32 rounding of the direct distance), the same as the brute-force GEMM search
 // of NearestNeighbours up to rounding; how many rows pass depends on the data (on the
-// benchmark's features, about 300 of 1,960 blocks reach the second stage and about 30 of
+// benchmark's features, about 300 of 1,960 blocks of 8 reach the second stage and about 30 of
 // 15,680 rows the exact distance). Ball or box bounds on clusters of the bank prune almost nothing on
 // those features (a patch's nearest distance is about a cluster's radius), so every row gets
 // the first-stage bound. Not here: the brute-force search (NearestNeighbours), building the
@@ -38,14 +39,16 @@ public struct NearestNeighbourIndex {
     let mean: [Float]
     /// `[D, components]`, orthonormal columns.
     let basis: [Float]
-    /// The first-stage bank in blocks of 8 rows (the last block padded), each block
-    /// `[firstStageComponents + 2, 8]` (row index fastest): `(1 - ε)|b̃|²`, the first
+    /// Rows per block: the lanes of the bound kernels' vector (8 or 16).
+    public let blockRows: Int
+    /// The first-stage bank in blocks of `blockRows` rows (the last block padded), each block
+    /// `[firstStageComponents + 2, blockRows]` (row index fastest): `(1 - ε)|b̃|²`, the first
     /// `firstStageComponents` principal coordinates, the residual norm beyond them.
     let firstStage: [Float]
-    /// The rest of each block, `[components - firstStageComponents + 2, 8]`: the first-stage
+    /// The rest of each block, `[components - firstStageComponents + 2, blockRows]`: the first-stage
     /// residual norm again, the remaining principal coordinates, the residual norm beyond all.
     let secondStage: [Float]
-    /// Blocks of 8 rows.
+    /// Blocks of `blockRows` rows.
     let blocks: Int
     /// The bank's rows in block order (`[M, D]`): the rows a query's exact distances need
     /// are near each other in memory.
@@ -63,7 +66,13 @@ public struct NearestNeighbourIndex {
     ///   - components: principal directions of the full bound.
     ///   - firstStageComponents: principal directions of the first bound (clamped to
     ///     `1...components`).
-    public init(bank: Tensor, components requested: Int = 48, firstStageComponents requestedFirst: Int = 20) {
+    ///   - blockRows: rows per block, 8 or 16: the lanes of the vector the bounds are
+    ///     computed in (by default this build's `KernelVector`; the result does not depend on it).
+    public init(bank: Tensor, components requested: Int = 48, firstStageComponents requestedFirst: Int = 20,
+                blockRows: Int = KernelVector.scalarCount) {
+        precondition(blockRows == 8 || blockRows == 16, "NearestNeighbourIndex: blockRows must be 8 or 16, got \(blockRows)")
+        self.blockRows = blockRows
+        let lanes = blockRows
         precondition(bank.rank == 2 && bank.shape[0] > 0, "NearestNeighbourIndex: the bank must be [M, D] with M > 0, got \(bank.shape)")
         let bank = bank.contiguous()
         self.bank = bank
@@ -87,19 +96,19 @@ public struct NearestNeighbourIndex {
         self.mean = meanFloat
         self.basis = (0..<(dimensions * components)).map { Float(axes[($0 / components) * dimensions + $0 % components]) }
         let reduced = Self.reduce(centred: centred, rows: count, dimensions: dimensions, basis: self.basis, components: components)
-        // Blocks of 8 rows, transposed, in an order that keeps near rows in the same block;
+        // Blocks of `lanes` rows, transposed, in an order that keeps near rows in the same block;
         // padding rows have an infinite norm term, so their bounds are infinite and never win.
-        let blocks = (count + 7) / 8
+        let blocks = (count + lanes - 1) / lanes
         self.blocks = blocks
         let width = components + 1
-        let order = Self.blockOrder(reduced, rows: count, width: width, coordinates: first)
+        let order = Self.blockOrder(reduced, rows: count, width: width, coordinates: first, blockRows: lanes)
         orderedBank = order.flatMap { values[($0 * dimensions)..<(($0 + 1) * dimensions)] }
         let firstWidth = first + 2, secondWidth = components - first + 2
-        var firstStage = [Float](repeating: 0, count: blocks * firstWidth * 8)
-        var secondStage = [Float](repeating: 0, count: blocks * secondWidth * 8)
-        for position in 0..<blocks * 8 {
-            let block = position / 8, lane = position % 8
-            let firstBase = block * firstWidth * 8 + lane, secondBase = block * secondWidth * 8 + lane
+        var firstStage = [Float](repeating: 0, count: blocks * firstWidth * lanes)
+        var secondStage = [Float](repeating: 0, count: blocks * secondWidth * lanes)
+        for position in 0..<blocks * lanes {
+            let block = position / lanes, lane = position % lanes
+            let firstBase = block * firstWidth * lanes + lane, secondBase = block * secondWidth * lanes + lane
             guard position < count else {
                 firstStage[firstBase] = .infinity
                 continue
@@ -112,23 +121,23 @@ public struct NearestNeighbourIndex {
             norm += x[components] * x[components]
             let firstResidual = Float(outside.squareRoot())
             firstStage[firstBase] = (1 - Self.epsilon) * Float(norm)
-            for k in 0..<first { firstStage[firstBase + (1 + k) * 8] = Float(x[k]) }
-            firstStage[firstBase + (first + 1) * 8] = firstResidual
+            for k in 0..<first { firstStage[firstBase + (1 + k) * lanes] = Float(x[k]) }
+            firstStage[firstBase + (first + 1) * lanes] = firstResidual
             secondStage[secondBase] = firstResidual
-            for k in first..<components { secondStage[secondBase + (1 + k - first) * 8] = Float(x[k]) }
-            secondStage[secondBase + (components - first + 1) * 8] = Float(x[components])
+            for k in first..<components { secondStage[secondBase + (1 + k - first) * lanes] = Float(x[k]) }
+            secondStage[secondBase + (components - first + 1) * lanes] = Float(x[components])
         }
         self.firstStage = firstStage
         self.secondStage = secondStage
     }
 
-    /// The bank rows in blocks-of-8 order: a k-d split (at a multiple of 8 near the median,
+    /// The bank rows in block order: a k-d split (at a multiple of `blockRows` near the median,
     /// along the widest of the first `coordinates` principal coordinates) down to blocks, so
     /// that a query's candidate rows share blocks.
-    static func blockOrder(_ reduced: [Float], rows: Int, width: Int, coordinates: Int) -> [Int] {
+    static func blockOrder(_ reduced: [Float], rows: Int, width: Int, coordinates: Int, blockRows: Int) -> [Int] {
         var order = Array(0..<rows)
         func split(_ range: Range<Int>) {
-            guard range.count > 8 else { return }
+            guard range.count > blockRows else { return }
             var widest = 0, widestSpread = -Float.infinity
             for k in 0..<coordinates {
                 var low = Float.infinity, high = -Float.infinity
@@ -139,7 +148,7 @@ public struct NearestNeighbourIndex {
                 if high - low > widestSpread { widest = k; widestSpread = high - low }
             }
             order[range].sort { reduced[$0 * width + widest] < reduced[$1 * width + widest] }
-            let middle = range.lowerBound + (range.count / 2 + 7) / 8 * 8
+            let middle = range.lowerBound + (range.count / 2 + blockRows - 1) / blockRows * blockRows
             split(range.lowerBound..<middle)
             split(middle..<range.upperBound)
         }
@@ -255,7 +264,7 @@ public struct NearestNeighbourIndex {
                                 queries: queryBuffer.baseAddress!, firstMultipliers: firstBuffer.baseAddress!,
                                 secondMultipliers: secondBuffer.baseAddress!, norms: normBuffer.baseAddress!, count: queryCount,
                                 output: output.baseAddress!))
-                            Parallel.forEachRange(tiles, costPerItem: Self.queryTile * blocks * 8 * firstWidth) { range in
+                            Parallel.forEachRange(tiles, costPerItem: Self.queryTile * blocks * blockRows * firstWidth) { range in
                                 search(inputs.value, tiles: range)
                             }
                         }
@@ -321,8 +330,13 @@ public struct NearestNeighbourIndex {
                                 }
                                 group.updateThreshold(member)
                             }
-                            Self.scan(group: group, firstStage: firstStage.baseAddress!, secondStage: secondStage.baseAddress!, blocks: blocks,
-                                      firstWidth: firstWidth, secondWidth: secondWidth, bank: bank, dimensions: dimensions)
+                            if blockRows == 16 {
+                                Self.scan(SIMD16<Float>.self, group: group, firstStage: firstStage.baseAddress!, secondStage: secondStage.baseAddress!,
+                                          blocks: blocks, firstWidth: firstWidth, secondWidth: secondWidth, bank: bank, dimensions: dimensions)
+                            } else {
+                                Self.scan(SIMD8<Float>.self, group: group, firstStage: firstStage.baseAddress!, secondStage: secondStage.baseAddress!,
+                                          blocks: blocks, firstWidth: firstWidth, secondWidth: secondWidth, bank: bank, dimensions: dimensions)
+                            }
                             for member in 0..<size where group.members[member] >= 0 {
                                 inputs.output[group.members[member]] = group.best[member]
                                 nearestRows[size * step + member] = group.nearest[member]
@@ -350,10 +364,10 @@ public struct NearestNeighbourIndex {
         let best = UnsafeMutablePointer<Float>.allocate(capacity: Group.size)
         let nearest = UnsafeMutablePointer<Int>.allocate(capacity: Group.size)
         let thresholds = UnsafeMutablePointer<Float>.allocate(capacity: Group.size)
-        /// The first-stage bounds of a block for each query.
-        let accumulators = UnsafeMutablePointer<SIMD8<Float>>.allocate(capacity: 8)
+        /// The first-stage bounds of a block for each query (8 vectors of up to 16 lanes).
+        let accumulators = UnsafeMutableRawPointer.allocate(byteCount: 8 * 64, alignment: 64)
         /// A block's full bounds, while its lanes are checked.
-        let bounds = UnsafeMutablePointer<SIMD8<Float>>.allocate(capacity: 1)
+        let bounds = UnsafeMutablePointer<Float>.allocate(capacity: 16)
 
         init(firstWidth: Int) {
             multipliers = .allocate(capacity: Group.size * firstWidth)
@@ -371,79 +385,84 @@ public struct NearestNeighbourIndex {
         }
     }
 
-    /// Bit `lane` set where lane `lane` of `values` is negative (sign bit set).
+    /// Bit `lane` set where lane `lane` of `values` is negative (sign bit set), for 8 or 16
+    /// lanes (one instruction where the build's instruction set has it).
     @inline(__always)
-    static func negativeLanes(_ values: SIMD8<Float>) -> Int {
+    public static func negativeLanes<V: SIMD>(_ values: V) -> Int where V.Scalar == Float {
         #if arch(x86_64) && canImport(_Builtin_intrinsics)
-        return Int(_mm256_movemask_ps(values))
-        #else
-        var bits = 0
-        for lane in 0..<8 where values[lane].sign == .minus { bits |= 1 << lane }
-        return bits
+        if V.scalarCount == 8 { return Int(_mm256_movemask_ps(unsafeBitCast(values, to: SIMD8<Float>.self))) }
+        #if FACTORY_AVX512
+        if V.scalarCount == 16 { return Int(_mm512_movepi32_mask(_mm512_castps_si512(unsafeBitCast(values, to: SIMD16<Float>.self)))) }
         #endif
+        #endif
+        var bits = 0
+        for lane in 0..<V.scalarCount where values[lane].sign == .minus { bits |= 1 << lane }
+        return bits
     }
 
-    /// One pass of the group's eight queries over the bank, one block (8 rows) at a time.
-    static func scan(group: Group, firstStage: UnsafePointer<Float>, secondStage: UnsafePointer<Float>, blocks: Int,
-                     firstWidth: Int, secondWidth: Int, bank: UnsafePointer<Float>, dimensions: Int) {
-        @inline(__always) func load(_ pointer: UnsafePointer<Float>) -> SIMD8<Float> {
-            UnsafeRawPointer(pointer).loadUnaligned(as: SIMD8<Float>.self)
+    /// One pass of the group's eight queries over the bank, one block (`V.scalarCount` rows) at
+    /// a time: the bounds of a block for the eight queries in eight vectors.
+    static func scan<V: SIMD>(_: V.Type, group: Group, firstStage: UnsafePointer<Float>, secondStage: UnsafePointer<Float>, blocks: Int,
+                              firstWidth: Int, secondWidth: Int, bank: UnsafePointer<Float>, dimensions: Int) where V.Scalar == Float {
+        let lanes = V.scalarCount
+        @inline(__always) func load(_ pointer: UnsafePointer<Float>) -> V {
+            UnsafeRawPointer(pointer).loadUnaligned(as: V.self)
         }
-        let firstBlock = (firstWidth + 1) * 8, secondBlock = secondWidth * 8
+        let firstBlock = (firstWidth + 1) * lanes, secondBlock = secondWidth * lanes
         let multipliers = UnsafePointer(group.multipliers)
+        let accumulators = group.accumulators.bindMemory(to: V.self, capacity: 8)
+        let hitMasks = UnsafeMutablePointer<Int>.allocate(capacity: 8)
+        defer { hitMasks.deallocate() }
         var block = 0
         while block < blocks {
             let rows = firstStage + block * firstBlock
             var x0 = load(rows), x1 = x0, x2 = x0, x3 = x0, x4 = x0, x5 = x0, x6 = x0, x7 = x0
             var k = 0
             while k < firstWidth {
-                let u = load(rows + 8 + 8 * k)
+                let u = load(rows + lanes + lanes * k)
                 let m = multipliers + 8 * k
-                x0.addProduct(SIMD8<Float>(repeating: m[0]), u); x1.addProduct(SIMD8<Float>(repeating: m[1]), u)
-                x2.addProduct(SIMD8<Float>(repeating: m[2]), u); x3.addProduct(SIMD8<Float>(repeating: m[3]), u)
-                x4.addProduct(SIMD8<Float>(repeating: m[4]), u); x5.addProduct(SIMD8<Float>(repeating: m[5]), u)
-                x6.addProduct(SIMD8<Float>(repeating: m[6]), u); x7.addProduct(SIMD8<Float>(repeating: m[7]), u)
+                x0.addProduct(V(repeating: m[0]), u); x1.addProduct(V(repeating: m[1]), u)
+                x2.addProduct(V(repeating: m[2]), u); x3.addProduct(V(repeating: m[3]), u)
+                x4.addProduct(V(repeating: m[4]), u); x5.addProduct(V(repeating: m[5]), u)
+                x6.addProduct(V(repeating: m[6]), u); x7.addProduct(V(repeating: m[7]), u)
                 k += 1
             }
             let t = group.thresholds
-            // Bit 8 i + lane: lane `lane` of query i passes.
-            var hits = negativeLanes(x0 - SIMD8(repeating: t[0])) | negativeLanes(x1 - SIMD8(repeating: t[1])) << 8
-                | negativeLanes(x2 - SIMD8(repeating: t[2])) << 16 | negativeLanes(x3 - SIMD8(repeating: t[3])) << 24
-            hits |= negativeLanes(x4 - SIMD8(repeating: t[4])) << 32 | negativeLanes(x5 - SIMD8(repeating: t[5])) << 40
-                | negativeLanes(x6 - SIMD8(repeating: t[6])) << 48 | negativeLanes(x7 - SIMD8(repeating: t[7])) << 56
-            if hits != 0 {
-                let accumulators = group.accumulators
+            // Per query i, bit `lane` set where lane `lane` passes.
+            hitMasks[0] = negativeLanes(x0 - V(repeating: t[0])); hitMasks[1] = negativeLanes(x1 - V(repeating: t[1]))
+            hitMasks[2] = negativeLanes(x2 - V(repeating: t[2])); hitMasks[3] = negativeLanes(x3 - V(repeating: t[3]))
+            hitMasks[4] = negativeLanes(x4 - V(repeating: t[4])); hitMasks[5] = negativeLanes(x5 - V(repeating: t[5]))
+            hitMasks[6] = negativeLanes(x6 - V(repeating: t[6])); hitMasks[7] = negativeLanes(x7 - V(repeating: t[7]))
+            let any = (hitMasks[0] | hitMasks[1]) | (hitMasks[2] | hitMasks[3]) | (hitMasks[4] | hitMasks[5]) | (hitMasks[6] | hitMasks[7])
+            if any != 0 {
                 accumulators[0] = x0; accumulators[1] = x1; accumulators[2] = x2; accumulators[3] = x3
                 accumulators[4] = x4; accumulators[5] = x5; accumulators[6] = x6; accumulators[7] = x7
-                repeat {
-                    let index = hits.trailingZeroBitCount >> 3
-                    hits &= ~(0xFF << (8 * index))
-                    let member = index
+                for member in 0..<8 where hitMasks[member] != 0 {
                     // The second stage: the rest of the full bound for this block and query.
                     let rest = secondStage + block * secondBlock, w = group.secondMultipliers[member]
-                    var a0 = accumulators[index], a1 = SIMD8<Float>(), a2 = a1, a3 = a1
+                    var a0 = accumulators[member], a1 = V(), a2 = a1, a3 = a1
                     var j = 0
                     while j + 4 <= secondWidth {
-                        a0.addProduct(SIMD8(repeating: w[j]), load(rest + 8 * j))
-                        a1.addProduct(SIMD8(repeating: w[j + 1]), load(rest + 8 * j + 8))
-                        a2.addProduct(SIMD8(repeating: w[j + 2]), load(rest + 8 * j + 16))
-                        a3.addProduct(SIMD8(repeating: w[j + 3]), load(rest + 8 * j + 24))
+                        a0.addProduct(V(repeating: w[j]), load(rest + lanes * j))
+                        a1.addProduct(V(repeating: w[j + 1]), load(rest + lanes * (j + 1)))
+                        a2.addProduct(V(repeating: w[j + 2]), load(rest + lanes * (j + 2)))
+                        a3.addProduct(V(repeating: w[j + 3]), load(rest + lanes * (j + 3)))
                         j += 4
                     }
                     while j < secondWidth {
-                        a0.addProduct(SIMD8(repeating: w[j]), load(rest + 8 * j))
+                        a0.addProduct(V(repeating: w[j]), load(rest + lanes * j))
                         j += 1
                     }
                     let bound = (a0 + a1) + (a2 + a3)
-                    var winners = negativeLanes(bound - SIMD8(repeating: group.thresholds[member]))
+                    var winners = negativeLanes(bound - V(repeating: group.thresholds[member]))
                     guard winners != 0 else { continue }
-                    group.bounds.pointee = bound
+                    UnsafeMutableRawPointer(group.bounds).storeBytes(of: bound, as: V.self)
                     repeat {
                         let lane = winners.trailingZeroBitCount
                         winners &= winners - 1
                         // The threshold may have dropped since.
-                        guard UnsafeRawPointer(group.bounds).assumingMemoryBound(to: Float.self)[lane] < group.thresholds[member] else { continue }
-                        let row = block * 8 + lane
+                        guard group.bounds[lane] < group.thresholds[member] else { continue }
+                        let row = block * lanes + lane
                         let distance = squaredDistance(group.queries[member], bank + row * dimensions, dimensions)
                         if distance < group.best[member] {
                             group.best[member] = distance
@@ -451,7 +470,7 @@ public struct NearestNeighbourIndex {
                             group.updateThreshold(member)
                         }
                     } while winners != 0
-                } while hits != 0
+                }
             }
             block += 1
         }

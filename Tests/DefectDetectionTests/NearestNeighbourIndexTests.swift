@@ -1,9 +1,11 @@
 // NearestNeighbourIndex's two-stage bounded search against a plain double-precision loop over
 // every bank row, on cases chosen to break it: duplicate rows, queries equal to bank rows, one
-// tight cluster, all rows equal, a bank far from the origin, banks of one to five blocks of
-// 8 rows (some mostly padding), ties (rows equally far from a query), query counts that leave
+// tight cluster, all rows equal, a bank far from the origin, banks of one to five blocks
+// (some mostly padding), ties (rows equally far from a query), query counts that leave
 // groups and tiles partly empty, queries in an order where the previous query's nearest row
-// is a bad guess, and every split between first-stage and full components.
+// is a bad guess, and every split between first-stage and full components — each with blocks
+// of 8 and of 16 rows (the bound kernels at both vector widths, on any machine); and the
+// sign-bit lane masks at both widths.
 
 import DefectDetection
 import FactoryKit
@@ -17,13 +19,22 @@ struct NearestNeighbourIndexTests {
         PatchCoreMathTests.naiveNearest(queries, bank, dimensions: dimensions)
     }
 
-    /// Searches with the index and checks every distance against the naive loop. The index
+    /// Searches with the index (blocks of 8 and of 16 rows) and checks every distance against the naive loop. The index
     /// returns a Float32 distance by direct differences: relative 1e-5 plus 1e-6 of the
     /// squared norms involved (absolute rounding of the differences of large values).
     static func check(bank: [Float], queries: [Float], dimensions: Int, components: Int, firstStageComponents: Int,
                       expectBounds: Bool = true, sourceLocation: SourceLocation = #_sourceLocation) {
+        for blockRows in [8, 16] {
+            check(bank: bank, queries: queries, dimensions: dimensions, components: components, firstStageComponents: firstStageComponents,
+                  blockRows: blockRows, expectBounds: expectBounds, sourceLocation: sourceLocation)
+        }
+    }
+
+    static func check(bank: [Float], queries: [Float], dimensions: Int, components: Int, firstStageComponents: Int, blockRows: Int,
+                      expectBounds: Bool, sourceLocation: SourceLocation) {
         let index = NearestNeighbourIndex(bank: Tensor(bank, shape: [bank.count / dimensions, dimensions]),
-                                          components: components, firstStageComponents: firstStageComponents)
+                                          components: components, firstStageComponents: firstStageComponents, blockRows: blockRows)
+        #expect(index.blockRows == blockRows, sourceLocation: sourceLocation)
         #expect((index.components > 0) == expectBounds, "components \(index.components)", sourceLocation: sourceLocation)
         let fast = index.nearestSquaredDistances(queries: Tensor(queries, shape: [queries.count / dimensions, dimensions]))
         let reference = naiveNearest(queries, bank, dimensions: dimensions)
@@ -34,7 +45,7 @@ struct NearestNeighbourIndexTests {
             if !(abs(Double(fast[row]) - reference[row]) <= tolerance) {
                 failures += 1
                 if failures <= 5 {
-                    Issue.record("row \(row): \(fast[row]) vs \(reference[row])", sourceLocation: sourceLocation)
+                    Issue.record("blocks of \(blockRows), row \(row): \(fast[row]) vs \(reference[row])", sourceLocation: sourceLocation)
                 }
             }
         }
@@ -73,9 +84,11 @@ struct NearestNeighbourIndexTests {
         var queries = Array(distinct[0..<(70 * dimensions)])
         queries += Self.blobs(rows: 70, dimensions: dimensions, clusters: 4, spread: 0.5, seed: 6)
         Self.check(bank: bank, queries: queries, dimensions: dimensions, components: 16, firstStageComponents: 6)
-        let index = NearestNeighbourIndex(bank: Tensor(bank, shape: [450, dimensions]), components: 16, firstStageComponents: 6)
-        let distances = index.nearestSquaredDistances(queries: Tensor(Array(queries[0..<(70 * dimensions)]), shape: [70, dimensions]))
-        #expect(distances.allSatisfy { $0 == 0 })
+        for blockRows in [8, 16] {
+            let index = NearestNeighbourIndex(bank: Tensor(bank, shape: [450, dimensions]), components: 16, firstStageComponents: 6, blockRows: blockRows)
+            let distances = index.nearestSquaredDistances(queries: Tensor(Array(queries[0..<(70 * dimensions)]), shape: [70, dimensions]))
+            #expect(distances.allSatisfy { $0 == 0 }, "blocks of \(blockRows)")
+        }
     }
 
     @Test func oneTightClusterAndAllRowsEqual() {
@@ -98,19 +111,21 @@ struct NearestNeighbourIndexTests {
         let dimensions = 32
         let bank = Self.blobs(rows: 400, dimensions: dimensions, clusters: 5, spread: 1, seed: 10).map { $0 + 1000 }
         let queries = Self.blobs(rows: 90, dimensions: dimensions, clusters: 5, spread: 1, seed: 11).map { $0 + 1000 }
-        let index = NearestNeighbourIndex(bank: Tensor(bank, shape: [400, dimensions]), components: 12, firstStageComponents: 4)
-        let fast = index.nearestSquaredDistances(queries: Tensor(queries, shape: [90, dimensions]))
         let reference = Self.naiveNearest(queries, bank, dimensions: dimensions)
-        for row in reference.indices {
-            // Direct Float32 differences of values near 1000: each within 1e-4 absolute.
-            let tolerance = 1e-5 * reference[row] + 2e-4 * Double(dimensions)
-            #expect(abs(Double(fast[row]) - reference[row]) <= tolerance, "row \(row): \(fast[row]) vs \(reference[row])")
+        for blockRows in [8, 16] {
+            let index = NearestNeighbourIndex(bank: Tensor(bank, shape: [400, dimensions]), components: 12, firstStageComponents: 4, blockRows: blockRows)
+            let fast = index.nearestSquaredDistances(queries: Tensor(queries, shape: [90, dimensions]))
+            for row in reference.indices {
+                // Direct Float32 differences of values near 1000: each within 1e-4 absolute.
+                let tolerance = 1e-5 * reference[row] + 2e-4 * Double(dimensions)
+                #expect(abs(Double(fast[row]) - reference[row]) <= tolerance, "blocks of \(blockRows), row \(row): \(fast[row]) vs \(reference[row])")
+            }
         }
     }
 
-    @Test(arguments: [8, 9, 15, 16, 17, 33])
+    @Test(arguments: [8, 9, 15, 16, 17, 31, 33, 48, 65, 79])
     func banksOfAFewBlocks(rows: Int) {
-        // One to five blocks of 8 rows, some mostly padding lanes, which must never win.
+        // One to ten blocks of 8 rows or one to five of 16, some mostly padding lanes, which must never win.
         let dimensions = 10
         let bank = Self.normals(rows * dimensions, seed: UInt64(rows))
         let queries = Self.normals(23 * dimensions, seed: 100 + UInt64(rows))
@@ -137,10 +152,13 @@ struct NearestNeighbourIndexTests {
             queries += between
         }
         Self.check(bank: bank, queries: queries, dimensions: dimensions, components: 6, firstStageComponents: 2)
-        let index = NearestNeighbourIndex(bank: Tensor(bank, shape: [bank.count / dimensions, dimensions]), components: 6, firstStageComponents: 2)
-        let distances = index.nearestSquaredDistances(queries: Tensor(queries, shape: [queries.count / dimensions, dimensions]))
-        #expect(distances[0] == 1)
-        #expect(distances.dropFirst().allSatisfy { $0 == 0.5 })
+        for blockRows in [8, 16] {
+            let index = NearestNeighbourIndex(bank: Tensor(bank, shape: [bank.count / dimensions, dimensions]), components: 6, firstStageComponents: 2,
+                                              blockRows: blockRows)
+            let distances = index.nearestSquaredDistances(queries: Tensor(queries, shape: [queries.count / dimensions, dimensions]))
+            #expect(distances[0] == 1)
+            #expect(distances.dropFirst().allSatisfy { $0 == 0.5 })
+        }
     }
 
     @Test func queriesInAnOrderThatMisleadsTheFirstGuess() {
@@ -157,6 +175,20 @@ struct NearestNeighbourIndexTests {
             if row < 300 { queries += far[(row * dimensions)..<((row + 1) * dimensions)] }
         }
         Self.check(bank: bank, queries: queries, dimensions: dimensions, components: 20, firstStageComponents: 8)
+    }
+
+    @Test func negativeLanesAtBothWidths() {
+        var generator = SeededGenerator(seed: 17)
+        for _ in 0..<50 {
+            let values = (0..<16).map { _ in generator.nextNormal() }
+            var expected = 0
+            for lane in 0..<16 where values[lane] < 0 { expected |= 1 << lane }
+            #expect(NearestNeighbourIndex.negativeLanes(SIMD16<Float>(values)) == expected)
+            #expect(NearestNeighbourIndex.negativeLanes(SIMD8<Float>(values[0..<8])) == expected & 0xFF)
+        }
+        // -0 has its sign bit set (the bounds compare by subtraction: a tie gives +0, not a pass).
+        #expect(NearestNeighbourIndex.negativeLanes(SIMD8<Float>(-0.0, 0, 1, -1, 0, 0, 0, -.infinity)) == 0b1000_1001)
+        #expect(NearestNeighbourIndex.negativeLanes(SIMD16<Float>(repeating: 0)) == 0)
     }
 
     @Test func tooSmallForBoundsFallsBackToTheGemmSearch() {
