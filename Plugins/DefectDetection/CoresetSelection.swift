@@ -7,7 +7,8 @@
 // nearest centre's cluster; a new centre c can only take members from clusters j with
 // |c - c_j| < 2 r_j (r_j: the cluster's radius), and only members x with |x - c_j| >
 // |c - c_j| / 2 and |x - c| < |x - c_j|. Partial squared distances over the leading
-// (largest-variance) coordinates, eight centres or members per vector, rule out most
+// (largest-variance) coordinates, one vector of centres (`KernelVector`'s lanes: 16 in an
+// AVX-512 build) or eight members at a time, rule out most
 // clusters and members before any whole distance is computed (KCenterKernels.swift, with a
 // safety factor so that rounding never rules out a move). Each cluster keeps its members
 // sorted by distance to the centre (a scan stops at the first member too close to it), with
@@ -36,27 +37,26 @@ public enum CoresetSelection {
     ///   - dimensions: values per point.
     ///   - selecting: how many centres to choose (at most the number of points).
     ///   - start: the first centre.
+    ///   - lanes: centres per vector in the sweep, 8 or 16 (by default this build's
+    ///     `KernelVector`; the result does not depend on it).
     /// - Returns: the chosen indices in the order they were chosen.
     public static func greedyKCenter(points: [Float], dimensions: Int, selecting wanted: Int, start: Int = 0,
-                                     halfPrecision: Bool = false) -> [Int] {
+                                     halfPrecision: Bool = false, lanes: Int = KernelVector.scalarCount) -> [Int] {
         precondition(dimensions > 0 && points.count % dimensions == 0, "greedyKCenter: \(points.count) values are not rows of \(dimensions)")
+        precondition(lanes == 8 || lanes == 16, "greedyKCenter: lanes must be 8 or 16, got \(lanes)")
         let count = points.count / dimensions
         guard count > 0, wanted > 0 else { return [] }
         precondition(start >= 0 && start < count, "greedyKCenter: start \(start) outside 0..<\(count)")
         let target = Swift.min(wanted, count)
-        if halfPrecision {
-            let halves = points.map { Float16($0) }
-            return halves.withUnsafeBufferPointer { buffer in
+        func run<Scalar: KCenterScalar>(_ values: [Scalar]) -> [Int] {
+            values.withUnsafeBufferPointer { buffer in
                 var search = KCenterSearch(points: buffer.baseAddress!, count: count, dimensions: dimensions, capacity: target)
                 defer { search.release() }
-                return search.run(start: start, target: target)
+                return lanes == 16 ? search.run(start: start, target: target, lanes: SIMD16<Float>.self)
+                    : search.run(start: start, target: target, lanes: SIMD8<Float>.self)
             }
         }
-        return points.withUnsafeBufferPointer { buffer in
-            var search = KCenterSearch(points: buffer.baseAddress!, count: count, dimensions: dimensions, capacity: target)
-            defer { search.release() }
-            return search.run(start: start, target: target)
-        }
+        return halfPrecision ? run(points.map { Float16($0) }) : run(points)
     }
 
     /// `features` (`[N, D]`) times a seeded Gaussian matrix `[D, dimensions]` scaled by
@@ -212,19 +212,20 @@ struct KCenterSweep<Scalar: KCenterScalar>: @unchecked Sendable {
     let radii: UnsafeMutablePointer<Float>
     let centreStride: Int
 
-    /// Finds the clusters of the centres in `blocks` (eight centres each) that the new centre
-    /// can take members from (|c - c_j| < 2 r_j: the leading coordinates rule out most, eight
-    /// centres per vector; the rest get a whole distance with an early exit) and scans them.
-    func callAsFunction(blocks: Range<Int>, centre: UnsafePointer<Float>, clusters: UnsafeMutablePointer<KCenterCluster<Scalar>>,
-                        moves: inout KCenterScratch<Scalar>) {
-        let keepFactor = SIMD8<Float>(repeating: KCenterSearch<Scalar>.margin * KCenterKernels.partialSumFactor)
+    /// Finds the clusters of the centres in `blocks` (`V.scalarCount` centres each) that the
+    /// new centre can take members from (|c - c_j| < 2 r_j: the leading coordinates rule out
+    /// most, one vector of centres at a time; the rest get a whole distance with an early
+    /// exit) and scans them.
+    func callAsFunction<V: SIMD>(_: V.Type, blocks: Range<Int>, centre: UnsafePointer<Float>, clusters: UnsafeMutablePointer<KCenterCluster<Scalar>>,
+                                 moves: inout KCenterScratch<Scalar>) where V.Scalar == Float {
+        let keepFactor = V(repeating: KCenterSearch<Scalar>.margin * KCenterKernels.partialSumFactor)
         moves.survivors.removeAll(keepingCapacity: true)
         moves.candidates.removeAll(keepingCapacity: true)
         moves.bounds.removeAll(keepingCapacity: true)
         for block in blocks {
-            let first = block * 8
-            let partial = KCenterKernels.leadingSquaredDistances8(centreLeadingValues + first, stride: centreStride, centre, leading: centreLeading)
-            var keep = KCenterKernels.laneBits(partial .< UnsafeRawPointer(radii + first).loadUnaligned(as: SIMD8<Float>.self) * keepFactor)
+            let first = block * V.scalarCount
+            let partial = KCenterKernels.leadingSquaredDistances(centreLeadingValues + first, stride: centreStride, centre, leading: centreLeading, as: V.self)
+            var keep = KCenterKernels.laneBits(partial, lessThan: UnsafeRawPointer(radii + first).loadUnaligned(as: V.self) * keepFactor)
             while keep != 0 {
                 moves.survivors.append(Int32(first + keep.trailingZeroBitCount))
                 keep &= keep - 1
@@ -285,7 +286,8 @@ struct KCenterSearch<Scalar: KCenterScalar> {
     let leading: Int
     let centreLeading: Int
     /// Per centre: its point index and cluster; coordinates (rows), leading
-    /// coordinates (transposed, `centreStride` apart) and squared radii (0 past the last).
+    /// coordinates (transposed, `centreStride` apart: a multiple of 16) and squared radii (0
+    /// past the last).
     var centres: [Int] = []
     let clusters: UnsafeMutablePointer<KCenterCluster<Scalar>>
     let centreCoordinates: UnsafeMutablePointer<Scalar>
@@ -306,7 +308,7 @@ struct KCenterSearch<Scalar: KCenterScalar> {
         self.dimensions = dimensions
         leading = Swift.min(16, dimensions)
         centreLeading = Swift.min(32, dimensions)
-        centreStride = (Swift.max(capacity, 1) + 7) / 8 * 8
+        centreStride = (Swift.max(capacity, 1) + 15) / 16 * 16
         centreCoordinates = .allocate(capacity: Swift.max(capacity, 1) * dimensions)
         centreLeadingValues = .allocate(capacity: centreLeading * centreStride)
         centreLeadingValues.initialize(repeating: Scalar(0), count: centreLeading * centreStride)
@@ -396,7 +398,10 @@ struct KCenterSearch<Scalar: KCenterScalar> {
         tournament.update(slot, radius)
     }
 
-    mutating func run(start: Int, target: Int) -> [Int] {
+    /// The greedy selection from `start` until `target` centres (or every point is a centre),
+    /// sweeping the centres `V.scalarCount` at a time (8 or 16; the result does not depend on it).
+    mutating func run<V: SIMD & Sendable>(start: Int, target: Int, lanes _: V.Type) -> [Int] where V.Scalar == Float {
+        let lanes = V.scalarCount
         let points = self.points, dimensions = self.dimensions, count = self.count, leading = self.leading
         let threads = Parallel.threadCount
         // The first centre owns every point.
@@ -428,18 +433,18 @@ struct KCenterSearch<Scalar: KCenterScalar> {
             // Every cluster the new centre can take members from, scanned: on all threads (each
             // a contiguous run of centres) when there are many centres.
             for part in parts.indices { parts[part].clear() }
-            let blocks = (centreCount + 7) / 8
+            let blocks = (centreCount + lanes - 1) / lanes
             let sweep = KCenterSweep(dimensions: dimensions, leading: leading, centreLeading: centreLeading, centreCoordinates: centreCoordinates,
                                      centreLeadingValues: centreLeadingValues, radii: radii, centreStride: centreStride)
             let clusters = self.clusters
             parts.withUnsafeMutableBufferPointer { partBuffer in
                 if threads <= 1 || centreCount < 1024 {
-                    sweep(blocks: 0..<blocks, centre: centrePoint, clusters: clusters, moves: &partBuffer[0])
+                    sweep(V.self, blocks: 0..<blocks, centre: centrePoint, clusters: clusters, moves: &partBuffer[0])
                 } else {
                     let box = UncheckedSendable((clusters, partBuffer.baseAddress!, centrePoint))
                     DispatchQueue.concurrentPerform(iterations: threads) { part in
                         let (clusters, parts, centrePoint) = box.value
-                        sweep(blocks: blocks * part / threads ..< blocks * (part + 1) / threads, centre: centrePoint, clusters: clusters,
+                        sweep(V.self, blocks: blocks * part / threads ..< blocks * (part + 1) / threads, centre: centrePoint, clusters: clusters,
                               moves: &parts[part])
                     }
                 }

@@ -1,7 +1,8 @@
 // KCenterKernels: the inner loops of the greedy k-centre coreset (CoresetSelection.swift) —
 // squared distances of stored rows (Float or Float16) to a Float point, whole or with an
 // early exit once a partial sum shows the distance cannot fall below a limit; partial
-// squared distances over the leading coordinates of eight points at once (stored transposed);
+// squared distances over the leading coordinates of eight points, or of one vector's lanes
+// of points (generic over the vector type: 16 in an AVX-512 build), at once (stored transposed);
 // and a tournament tree that finds the widest cluster. Exactness notes are on each kernel:
 // the search's result must not depend on which of them it used. Not here: the search itself.
 
@@ -13,6 +14,20 @@ public protocol KCenterScalar: Sendable {
     var floatValue: Float { get }
     /// Eight consecutive values, as floats.
     static func load8(_ pointer: UnsafePointer<Self>) -> SIMD8<Float>
+    /// Sixteen consecutive values, as floats.
+    static func load16(_ pointer: UnsafePointer<Self>) -> SIMD16<Float>
+}
+
+extension KCenterScalar {
+    /// `V.scalarCount` consecutive values (8 or 16), as floats.
+    @inline(__always)
+    static func load<V: SIMD>(_ pointer: UnsafePointer<Self>, as _: V.Type) -> V where V.Scalar == Float {
+        if V.scalarCount == 8 { return unsafeBitCast(load8(pointer), to: V.self) }
+        if V.scalarCount == 16 { return unsafeBitCast(load16(pointer), to: V.self) }
+        var values = V()
+        for lane in 0..<V.scalarCount { values[lane] = pointer[lane].floatValue }
+        return values
+    }
 }
 
 extension Float: KCenterScalar {
@@ -20,12 +35,18 @@ extension Float: KCenterScalar {
     @inline(__always) public static func load8(_ pointer: UnsafePointer<Float>) -> SIMD8<Float> {
         UnsafeRawPointer(pointer).loadUnaligned(as: SIMD8<Float>.self)
     }
+    @inline(__always) public static func load16(_ pointer: UnsafePointer<Float>) -> SIMD16<Float> {
+        UnsafeRawPointer(pointer).loadUnaligned(as: SIMD16<Float>.self)
+    }
 }
 
 extension Float16: KCenterScalar {
     @inline(__always) public var floatValue: Float { Float(self) }
     @inline(__always) public static func load8(_ pointer: UnsafePointer<Float16>) -> SIMD8<Float> {
         SIMD8<Float>(UnsafeRawPointer(pointer).loadUnaligned(as: SIMD8<Float16>.self))
+    }
+    @inline(__always) public static func load16(_ pointer: UnsafePointer<Float16>) -> SIMD16<Float> {
+        SIMD16<Float>(UnsafeRawPointer(pointer).loadUnaligned(as: SIMD16<Float16>.self))
     }
 }
 
@@ -81,6 +102,35 @@ public enum KCenterKernels {
     public static func laneBits(_ mask: SIMDMask<SIMD8<Int32>>) -> Int {
         let bits = SIMD8<Int32>(1, 2, 4, 8, 16, 32, 64, 128)
         return Int(SIMD8<Int32>(repeating: 0).replacing(with: bits, where: mask).wrappedSum())
+    }
+
+    /// The lanes where `a < b` as the bits of an integer (lane i: bit i), 8 or 16 lanes.
+    @inline(__always)
+    public static func laneBits<V: SIMD>(_ a: V, lessThan b: V) -> Int where V.Scalar == Float {
+        NearestNeighbourIndex.negativeLanes(V().replacing(with: -1, where: a .< b))
+    }
+
+    /// ``leadingSquaredDistances8(_:stride:_:leading:)`` for the `V.scalarCount` points of a
+    /// transposed block (rows of `stride` values, `V.scalarCount` points from `values`): two
+    /// accumulators (even and odd rows), so the sums' rounding may differ from the
+    /// eight-point kernel's by a few units in the last place (compare with ``partialSumFactor``).
+    @inline(__always)
+    public static func leadingSquaredDistances<V: SIMD, Scalar: KCenterScalar>(_ values: UnsafePointer<Scalar>, stride: Int, _ y: UnsafePointer<Float>,
+                                                                               leading: Int, as _: V.Type) -> V where V.Scalar == Float {
+        var even = V(), odd = V()
+        var row = 0
+        while row + 2 <= leading {
+            let a = Scalar.load(values + row * stride, as: V.self) - V(repeating: y[row])
+            let b = Scalar.load(values + (row + 1) * stride, as: V.self) - V(repeating: y[row + 1])
+            even.addProduct(a, a)
+            odd.addProduct(b, b)
+            row += 2
+        }
+        if row < leading {
+            let a = Scalar.load(values + row * stride, as: V.self) - V(repeating: y[row])
+            even.addProduct(a, a)
+        }
+        return even + odd
     }
 
     /// `Σ_{h < leading} (values[h * stride + i] - y[h])²` for the eight points i = 0..<8 of a

@@ -1,7 +1,7 @@
 // The greedy k-centre coreset's kernels against plain definitions: the early-exit squared
 // distance (bit-identical to the plain one below the limit, never below the limit above it),
-// the leading-coordinate partial distances of eight transposed points (Double reference,
-// relative 1e-5), lane masks as bits, the tournament tree (linear maximum, lowest index on
+// the leading-coordinate partial distances of eight transposed points and of 8 or 16 (generic
+// over the vector width; Double reference, relative 1e-5), lane masks as bits (both widths), the tournament tree (linear maximum, lowest index on
 // ties), the Jacobi eigen-decomposition (hand-derived 2x2; orthonormal, diagonalising,
 // sorted), the principal rotation (distances kept to relative 1e-4), and the whole search on
 // rotated half-precision points against the brute-force greedy, with enough centres for the
@@ -62,6 +62,43 @@ struct KCenterKernelTests {
             let reference = Self.plainSquaredDistance((0..<leading).map { Float(values[$0 * stride + point]) }, y)
             #expect(abs(Double(sums[point]) - reference) <= 1e-5 * reference, "point \(point)")
         }
+    }
+
+    @Test(arguments: [1, 2, 15, 32])
+    func leadingPartialDistancesAtBothWidths(leading: Int) {
+        var generator = SeededGenerator(seed: UInt64(40 + leading))
+        let stride = 21
+        let values = (0..<(leading * stride)).map { _ in Float16(generator.nextNormal() * 3) }
+        let floats = values.map { Float($0) }
+        let y = (0..<leading).map { _ in generator.nextNormal() }
+        let half8 = values.withUnsafeBufferPointer { v in y.withUnsafeBufferPointer { ys in
+            KCenterKernels.leadingSquaredDistances(v.baseAddress! + 3, stride: stride, ys.baseAddress!, leading: leading, as: SIMD8<Float>.self)
+        } }
+        let half16 = values.withUnsafeBufferPointer { v in y.withUnsafeBufferPointer { ys in
+            KCenterKernels.leadingSquaredDistances(v.baseAddress! + 3, stride: stride, ys.baseAddress!, leading: leading, as: SIMD16<Float>.self)
+        } }
+        let float16 = floats.withUnsafeBufferPointer { v in y.withUnsafeBufferPointer { ys in
+            KCenterKernels.leadingSquaredDistances(v.baseAddress! + 3, stride: stride, ys.baseAddress!, leading: leading, as: SIMD16<Float>.self)
+        } }
+        for point in 0..<16 {
+            let reference = Self.plainSquaredDistance((0..<leading).map { floats[$0 * stride + 3 + point] }, y)
+            #expect(abs(Double(half16[point]) - reference) <= 1e-5 * reference, "point \(point), Float16 rows, 16 lanes")
+            #expect(half16[point] == float16[point], "the same for Float rows of the same values")
+            if point < 8 { #expect(half8[point] == half16[point], "8 lanes: the same sums") }
+        }
+    }
+
+    @Test func laneBitsOfAComparisonAtBothWidths() {
+        var generator = SeededGenerator(seed: 41)
+        for _ in 0..<50 {
+            let a = (0..<16).map { _ in Float(Int(generator.next() % 5)) - 2 }, b = (0..<16).map { _ in Float(Int(generator.next() % 5)) - 2 }
+            var expected = 0
+            for lane in 0..<16 where a[lane] < b[lane] { expected |= 1 << lane }
+            #expect(KCenterKernels.laneBits(SIMD16<Float>(a), lessThan: SIMD16<Float>(b)) == expected)
+            #expect(KCenterKernels.laneBits(SIMD8<Float>(a[0..<8]), lessThan: SIMD8<Float>(b[0..<8])) == expected & 0xFF)
+        }
+        // -0 < +0 is false; infinities compare as numbers.
+        #expect(KCenterKernels.laneBits(SIMD8<Float>(-0.0, 0, 1, .infinity, -.infinity, 0, 0, 0), lessThan: SIMD8<Float>(0, -0.0, .infinity, .infinity, 0, 0, 0, 0)) == 0b10100)
     }
 
     @Test func laneBitsNumberTheLanes() {
@@ -149,8 +186,10 @@ struct KCenterKernelTests {
         let points = PatchCoreMathTests.points(count: count, dimensions: dimensions, clusters: 40, seed: 9)
         let rotated = CoresetSelection.principalCoordinates(Tensor(points, shape: [count, dimensions])).scalars
         let rounded = rotated.map { Float(Float16($0)) }
-        let fast = CoresetSelection.greedyKCenter(points: rotated, dimensions: dimensions, selecting: selecting, start: 123, halfPrecision: true)
         let reference = PatchCoreMathTests.bruteForceGreedy(rounded, dimensions: dimensions, selecting: selecting, start: 123)
-        #expect(fast == reference)
+        for lanes in [8, 16] {
+            let fast = CoresetSelection.greedyKCenter(points: rotated, dimensions: dimensions, selecting: selecting, start: 123, halfPrecision: true, lanes: lanes)
+            #expect(fast == reference, "\(lanes) lanes")
+        }
     }
 }

@@ -1,6 +1,7 @@
 // PatchCore's numeric pieces against their definitions: the pruned greedy k-centre coreset
 // against a brute-force greedy loop (same centres, same order; in Float32 and on Float16-rounded
-// points), the GEMM and the principal-component-bounded nearest-neighbour distances against a
+// points; sweeping 8 and 16 centres per vector; and, on duplicates and far-apart clusters where
+// ties are exact, each choice at least as far as every other point), the GEMM and the principal-component-bounded nearest-neighbour distances against a
 // naive double-precision loop (tolerance stated), the random projection's distance
 // preservation, and the patch features' shapes.
 
@@ -48,10 +49,12 @@ struct PatchCoreMathTests {
     func greedyCoresetMatchesTheBruteForceDefinition(_ shape: (count: Int, dimensions: Int, clusters: Int, selecting: Int)) {
         let points = Self.points(count: shape.count, dimensions: shape.dimensions, clusters: shape.clusters, seed: UInt64(shape.count))
         let start = shape.count / 3
-        let fast = CoresetSelection.greedyKCenter(points: points, dimensions: shape.dimensions, selecting: shape.selecting, start: start)
         let reference = Self.bruteForceGreedy(points, dimensions: shape.dimensions, selecting: shape.selecting, start: start)
-        #expect(fast == reference)
-        #expect(Set(fast).count == fast.count, "no centre twice")
+        for lanes in [8, 16] {
+            let fast = CoresetSelection.greedyKCenter(points: points, dimensions: shape.dimensions, selecting: shape.selecting, start: start, lanes: lanes)
+            #expect(fast == reference, "\(lanes) lanes")
+            #expect(Set(fast).count == fast.count, "no centre twice")
+        }
     }
 
     @Test(arguments: [(count: 6000, dimensions: 24, clusters: 12, selecting: 300), (count: 4000, dimensions: 40, clusters: 0, selecting: 150)])
@@ -59,10 +62,15 @@ struct PatchCoreMathTests {
         // Enough points (count x dimensions over 2^17) that the first scans run on several threads.
         let points = Self.points(count: shape.count, dimensions: shape.dimensions, clusters: shape.clusters, seed: 7)
         let rounded = points.map { Float(Float16($0)) }
-        let fast = CoresetSelection.greedyKCenter(points: points, dimensions: shape.dimensions, selecting: shape.selecting, start: 11, halfPrecision: true)
-        #expect(fast == Self.bruteForceGreedy(rounded, dimensions: shape.dimensions, selecting: shape.selecting, start: 11))
-        let full = CoresetSelection.greedyKCenter(points: points, dimensions: shape.dimensions, selecting: shape.selecting, start: 11)
-        #expect(full == Self.bruteForceGreedy(points, dimensions: shape.dimensions, selecting: shape.selecting, start: 11))
+        let halfReference = Self.bruteForceGreedy(rounded, dimensions: shape.dimensions, selecting: shape.selecting, start: 11)
+        let fullReference = Self.bruteForceGreedy(points, dimensions: shape.dimensions, selecting: shape.selecting, start: 11)
+        for lanes in [8, 16] {
+            let fast = CoresetSelection.greedyKCenter(points: points, dimensions: shape.dimensions, selecting: shape.selecting, start: 11,
+                                                      halfPrecision: true, lanes: lanes)
+            #expect(fast == halfReference, "\(lanes) lanes")
+            let full = CoresetSelection.greedyKCenter(points: points, dimensions: shape.dimensions, selecting: shape.selecting, start: 11, lanes: lanes)
+            #expect(full == fullReference, "\(lanes) lanes")
+        }
     }
 
     @Test func coresetStopsWhenEveryPointIsACentre() {
@@ -70,9 +78,57 @@ struct PatchCoreMathTests {
         // the farthest is (5,5) (index 3, the first of two), then (1,1) (index 1); then every
         // point coincides with a centre and the selection stops at three.
         let points: [Float] = [0, 0, 1, 1, 0, 0, 5, 5, 1, 1, 5, 5]
-        let chosen = CoresetSelection.greedyKCenter(points: points, dimensions: 2, selecting: 6, start: 0)
-        #expect(chosen == [0, 3, 1])
-        #expect(Self.bruteForceGreedy(points, dimensions: 2, selecting: 6, start: 0) == chosen)
+        for lanes in [8, 16] {
+            let chosen = CoresetSelection.greedyKCenter(points: points, dimensions: 2, selecting: 6, start: 0, lanes: lanes)
+            #expect(chosen == [0, 3, 1])
+            #expect(Self.bruteForceGreedy(points, dimensions: 2, selecting: 6, start: 0) == chosen)
+        }
+    }
+
+    /// Whether `chosen` is a greedy k-centre order from its first point: every choice is at
+    /// least as far (squared, Double; relative 1e-6 for the Float32 arithmetic of the search)
+    /// from the centres before it as every other point, and the selection stops only at
+    /// `selecting` or when every point is a centre. Any tie-break passes.
+    static func isGreedyOrder(_ chosen: [Int], points: [Float], dimensions: Int, selecting: Int) -> Bool {
+        let count = points.count / dimensions
+        func distance(_ a: Int, _ b: Int) -> Double {
+            (0..<dimensions).reduce(0.0) { sum, k in
+                let d = Double(points[a * dimensions + k]) - Double(points[b * dimensions + k])
+                return sum + d * d
+            }
+        }
+        guard let first = chosen.first, Set(chosen).count == chosen.count else { return false }
+        var nearest = (0..<count).map { distance($0, first) }
+        for next in chosen.dropFirst() {
+            let farthest = nearest.max()!
+            if farthest == 0 || nearest[next] < farthest * (1 - 1e-6) { return false }
+            for index in 0..<count { nearest[index] = Swift.min(nearest[index], distance(index, next)) }
+        }
+        return chosen.count == selecting || nearest.max()! == 0
+    }
+
+    @Test(arguments: [8, 16])
+    func coresetOnDuplicatesAndFarApartClustersIsAGreedyOrder(lanes: Int) {
+        // Four tight blobs 1000 apart, every point three times (exact ties everywhere), plus
+        // points on a coarse integer grid (many equal distances): the search may break ties
+        // differently from the brute-force loop, but every choice must be a farthest point.
+        var generator = SeededGenerator(seed: 21)
+        let dimensions = 12
+        var distinct: [Float] = []
+        for blob in 0..<4 {
+            for _ in 0..<60 {
+                distinct += (0..<dimensions).map { k in (k == blob ? 1000 : 0) + 0.01 * generator.nextNormal() }
+            }
+        }
+        for _ in 0..<120 { distinct += (0..<dimensions).map { _ in Float(Int(generator.next() % 3)) } }
+        let points = distinct + distinct + distinct
+        for selecting in [3, 40, 700] {
+            let chosen = CoresetSelection.greedyKCenter(points: points, dimensions: dimensions, selecting: selecting, start: 5, lanes: lanes)
+            #expect(Self.isGreedyOrder(chosen, points: points, dimensions: dimensions, selecting: selecting), "selecting \(selecting)")
+            let half = CoresetSelection.greedyKCenter(points: points, dimensions: dimensions, selecting: selecting, start: 5, halfPrecision: true, lanes: lanes)
+            let rounded = points.map { Float(Float16($0)) }
+            #expect(Self.isGreedyOrder(half, points: rounded, dimensions: dimensions, selecting: selecting), "half precision, selecting \(selecting)")
+        }
     }
 
     @Test(arguments: [(queries: 600, bank: 2500, dimensions: 37), (queries: 5, bank: 1, dimensions: 152), (queries: 256, bank: 2048, dimensions: 8)])
