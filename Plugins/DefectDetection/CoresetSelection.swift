@@ -216,8 +216,8 @@ struct KCenterSweep<Scalar: KCenterScalar>: @unchecked Sendable {
     /// new centre can take members from (|c - c_j| < 2 r_j: the leading coordinates rule out
     /// most, one vector of centres at a time; the rest get a whole distance with an early
     /// exit) and scans them.
-    func callAsFunction<V: SIMD>(_: V.Type, blocks: Range<Int>, centre: UnsafePointer<Float>, clusters: UnsafeMutablePointer<KCenterCluster<Scalar>>,
-                                 moves: inout KCenterScratch<Scalar>) where V.Scalar == Float {
+    func callAsFunction<V: KernelFloatVector>(_: V.Type, blocks: Range<Int>, centre: UnsafePointer<Float>, clusters: UnsafeMutablePointer<KCenterCluster<Scalar>>,
+                                 moves: inout KCenterScratch<Scalar>) {
         let keepFactor = V(repeating: KCenterSearch<Scalar>.margin * KCenterKernels.partialSumFactor)
         moves.survivors.removeAll(keepingCapacity: true)
         moves.candidates.removeAll(keepingCapacity: true)
@@ -400,7 +400,7 @@ struct KCenterSearch<Scalar: KCenterScalar> {
 
     /// The greedy selection from `start` until `target` centres (or every point is a centre),
     /// sweeping the centres `V.scalarCount` at a time (8 or 16; the result does not depend on it).
-    mutating func run<V: SIMD & Sendable>(start: Int, target: Int, lanes _: V.Type) -> [Int] where V.Scalar == Float {
+    mutating func run<V: KernelFloatVector & Sendable>(start: Int, target: Int, lanes _: V.Type) -> [Int] {
         let lanes = V.scalarCount
         let points = self.points, dimensions = self.dimensions, count = self.count, leading = self.leading
         let threads = Parallel.threadCount

@@ -6,6 +6,8 @@
 // and a tournament tree that finds the widest cluster. Exactness notes are on each kernel:
 // the search's result must not depend on which of them it used. Not here: the search itself.
 
+import FactoryKit
+
 /// How the greedy k-centre search stores coordinates: `Float`, or `Float16` (half the memory
 /// traffic, for points already rounded to half precision). Arithmetic is in Float.
 public protocol KCenterScalar: Sendable {
@@ -21,7 +23,7 @@ public protocol KCenterScalar: Sendable {
 extension KCenterScalar {
     /// `V.scalarCount` consecutive values (8 or 16), as floats.
     @inline(__always)
-    static func load<V: SIMD>(_ pointer: UnsafePointer<Self>, as _: V.Type) -> V where V.Scalar == Float {
+    static func load<V: KernelFloatVector>(_ pointer: UnsafePointer<Self>, as _: V.Type) -> V {
         if V.scalarCount == 8 { return unsafeBitCast(load8(pointer), to: V.self) }
         if V.scalarCount == 16 { return unsafeBitCast(load16(pointer), to: V.self) }
         var values = V()
@@ -106,8 +108,8 @@ public enum KCenterKernels {
 
     /// The lanes where `a < b` as the bits of an integer (lane i: bit i), 8 or 16 lanes.
     @inline(__always)
-    public static func laneBits<V: SIMD>(_ a: V, lessThan b: V) -> Int where V.Scalar == Float {
-        NearestNeighbourIndex.negativeLanes(V().replacing(with: -1, where: a .< b))
+    public static func laneBits<V: KernelFloatVector>(_ a: V, lessThan b: V) -> Int {
+        NearestNeighbourIndex.negativeLanes(V().replacing(with: -1, where: V.lanesLess(a, b)))
     }
 
     /// ``leadingSquaredDistances8(_:stride:_:leading:)`` for the `V.scalarCount` points of a
@@ -115,8 +117,8 @@ public enum KCenterKernels {
     /// accumulators (even and odd rows), so the sums' rounding may differ from the
     /// eight-point kernel's by a few units in the last place (compare with ``partialSumFactor``).
     @inline(__always)
-    public static func leadingSquaredDistances<V: SIMD, Scalar: KCenterScalar>(_ values: UnsafePointer<Scalar>, stride: Int, _ y: UnsafePointer<Float>,
-                                                                               leading: Int, as _: V.Type) -> V where V.Scalar == Float {
+    public static func leadingSquaredDistances<V: KernelFloatVector, Scalar: KCenterScalar>(_ values: UnsafePointer<Scalar>, stride: Int, _ y: UnsafePointer<Float>,
+                                                                               leading: Int, as _: V.Type) -> V {
         var even = V(), odd = V()
         var row = 0
         while row + 2 <= leading {

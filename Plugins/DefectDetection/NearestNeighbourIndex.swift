@@ -388,7 +388,7 @@ public struct NearestNeighbourIndex {
     /// Bit `lane` set where lane `lane` of `values` is negative (sign bit set), for 8 or 16
     /// lanes (one instruction where the build's instruction set has it).
     @inline(__always)
-    public static func negativeLanes<V: SIMD>(_ values: V) -> Int where V.Scalar == Float {
+    public static func negativeLanes<V: KernelFloatVector>(_ values: V) -> Int {
         #if arch(x86_64) && canImport(_Builtin_intrinsics)
         if V.scalarCount == 8 { return Int(_mm256_movemask_ps(unsafeBitCast(values, to: SIMD8<Float>.self))) }
         #if FACTORY_AVX512
@@ -402,8 +402,8 @@ public struct NearestNeighbourIndex {
 
     /// One pass of the group's eight queries over the bank, one block (`V.scalarCount` rows) at
     /// a time: the bounds of a block for the eight queries in eight vectors.
-    static func scan<V: SIMD>(_: V.Type, group: Group, firstStage: UnsafePointer<Float>, secondStage: UnsafePointer<Float>, blocks: Int,
-                              firstWidth: Int, secondWidth: Int, bank: UnsafePointer<Float>, dimensions: Int) where V.Scalar == Float {
+    static func scan<V: KernelFloatVector>(_: V.Type, group: Group, firstStage: UnsafePointer<Float>, secondStage: UnsafePointer<Float>, blocks: Int,
+                              firstWidth: Int, secondWidth: Int, bank: UnsafePointer<Float>, dimensions: Int) {
         let lanes = V.scalarCount
         @inline(__always) func load(_ pointer: UnsafePointer<Float>) -> V {
             UnsafeRawPointer(pointer).loadUnaligned(as: V.self)
