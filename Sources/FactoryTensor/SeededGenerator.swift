@@ -9,6 +9,13 @@ public struct SeededGenerator: RandomNumberGenerator, Sendable {
 
     /// Creates a generator whose stream is fixed by `seed`.
     public init(seed: UInt64) {
+        state = Self.initialState(seed: seed)
+    }
+
+    /// The four state words of the generator seeded with `seed` (SplitMix64 of the seed), for
+    /// kernels that run many such generators side by side (dropout's mask lanes).
+    @inline(__always)
+    static func initialState(seed: UInt64) -> (UInt64, UInt64, UInt64, UInt64) {
         var mix = seed
         func splitMix() -> UInt64 {
             mix &+= 0x9E37_79B9_7F4A_7C15
@@ -17,7 +24,7 @@ public struct SeededGenerator: RandomNumberGenerator, Sendable {
             z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
             return z ^ (z >> 31)
         }
-        state = (splitMix(), splitMix(), splitMix(), splitMix())
+        return (splitMix(), splitMix(), splitMix(), splitMix())
     }
 
     /// The next 64 random bits.

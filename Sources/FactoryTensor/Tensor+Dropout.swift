@@ -186,25 +186,18 @@ public enum DropoutKernels {
     /// xoshiro256** generators run in the lanes of one `SIMD8<UInt64>` (the multiplications
     /// by 5 and 9 as shifts and adds), each step's 64 bits per lane become two mask values
     /// through one compare of 16 32-bit halves, and the values are gathered per chunk from
-    /// a small tile that stays in L1. The seeding repeats `SeededGenerator(seed:)`'s
-    /// SplitMix64 (a test holds the two equal).
+    /// a small tile that stays in L1. Each lane is seeded as `SeededGenerator(seed:)` is
+    /// (`SeededGenerator.initialState`; a test holds the streams equal).
     static func fillEightChunks(
         _ output: UnsafeMutablePointer<Float>, base: UInt64, firstChunk: Int, threshold: UInt32, keptValue: Float
     ) {
         var seeded = (SIMD8<UInt64>(), SIMD8<UInt64>(), SIMD8<UInt64>(), SIMD8<UInt64>())
         for lane in 0..<vectorChunks {
-            var mix = chunkSeed(base: base, chunk: firstChunk + lane)
-            func splitMix() -> UInt64 {
-                mix &+= 0x9E37_79B9_7F4A_7C15
-                var z = mix
-                z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-                z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-                return z ^ (z >> 31)
-            }
-            seeded.0[lane] = splitMix()
-            seeded.1[lane] = splitMix()
-            seeded.2[lane] = splitMix()
-            seeded.3[lane] = splitMix()
+            let state = SeededGenerator.initialState(seed: chunkSeed(base: base, chunk: firstChunk + lane))
+            seeded.0[lane] = state.0
+            seeded.1[lane] = state.1
+            seeded.2[lane] = state.2
+            seeded.3[lane] = state.3
         }
         let thresholds = SIMD16<UInt32>(repeating: threshold)
         let kept = SIMD16<Float>(repeating: keptValue)
