@@ -10,47 +10,6 @@
 // (spatial == 1).
 
 extension BatchNormKernels {
-    /// Σ x[0..<count] in two `V` accumulators.
-    @inline(__always)
-    static func rowSum<V: KernelFloatVector>(_ x: UnsafePointer<Float>, _ count: Int, as _: V.Type) -> Float {
-        let lanes = V.scalarCount
-        var accumulator0 = V(), accumulator1 = V()
-        var index = 0
-        while index + 2 * lanes <= count {
-            accumulator0 += load(x + index, as: V.self)
-            accumulator1 += load(x + index + lanes, as: V.self)
-            index += 2 * lanes
-        }
-        if index + lanes <= count { accumulator0 += load(x + index, as: V.self); index += lanes }
-        var total = (accumulator0 + accumulator1).sum()
-        while index < count { total += x[index]; index += 1 }
-        return total
-    }
-
-    /// Σ (x - mean)² over x[0..<count] in two `V` accumulators.
-    @inline(__always)
-    static func centeredSquareSum<V: KernelFloatVector>(
-        _ x: UnsafePointer<Float>, mean: Float, _ count: Int, as _: V.Type
-    ) -> Float {
-        let lanes = V.scalarCount, vectorMean = V(repeating: mean)
-        var accumulator0 = V(), accumulator1 = V()
-        var index = 0
-        while index + 2 * lanes <= count {
-            let centered0 = load(x + index, as: V.self) - vectorMean, centered1 = load(x + index + lanes, as: V.self) - vectorMean
-            accumulator0.addProduct(centered0, centered0)
-            accumulator1.addProduct(centered1, centered1)
-            index += 2 * lanes
-        }
-        if index + lanes <= count {
-            let centered = load(x + index, as: V.self) - vectorMean
-            accumulator0.addProduct(centered, centered)
-            index += lanes
-        }
-        var total = (accumulator0 + accumulator1).sum()
-        while index < count { let centered = x[index] - mean; total += centered * centered; index += 1 }
-        return total
-    }
-
     /// Mean and biased variance of channel `c` (two passes: sum, then centered squares;
     /// accumulated across rows in Double).
     @inline(__always)
@@ -59,11 +18,11 @@ extension BatchNormKernels {
         let (batch, channels, spatial) = (layout.batch, layout.channels, layout.spatial)
         let count = Double(layout.perChannel)
         var total = 0.0
-        for n in 0..<batch { total += Double(rowSum(x + (n * channels + c) * spatial, spatial, as: V.self)) }
+        for n in 0..<batch { total += Double(ReductionKernels.rowSum(x + (n * channels + c) * spatial, spatial, as: V.self)) }
         let channelMean = Float(total / count)
         total = 0
         for n in 0..<batch {
-            total += Double(centeredSquareSum(x + (n * channels + c) * spatial, mean: channelMean, spatial, as: V.self))
+            total += Double(ReductionKernels.centeredSquareSum(x + (n * channels + c) * spatial, mean: channelMean, spatial, as: V.self))
         }
         return (channelMean, Float(total / count))
     }

@@ -123,8 +123,8 @@ public enum LayerNormKernels {
         into yRow: UnsafeMutablePointer<Float>, width: Int, epsilon: Float, vector: V.Type
     ) -> (mean: Float, inverseDeviation: Float) {
         let lanes = V.scalarCount
-        let mean = rowSum(xRow, width, vector: V.self) / Float(width)
-        let variance = centeredSquareSum(xRow, mean: mean, width, vector: V.self) / Float(width)
+        let mean = ReductionKernels.rowSum(xRow, width, as: V.self) / Float(width)
+        let variance = ReductionKernels.centeredSquareSum(xRow, mean: mean, width, as: V.self) / Float(width)
         let inverseDeviation = 1 / (variance + epsilon).squareRoot()
         let vectorMean = V(repeating: mean), vectorInverse = V(repeating: inverseDeviation)
         var index = 0
@@ -255,50 +255,5 @@ public enum LayerNormKernels {
             dx[index] = inverseDeviation * (g[index] * weight[index] - meanScaled - normalized * meanDot)
             index += 1
         }
-    }
-
-    /// Σ x over one row, in vectors of type `V`.
-    @inline(__always)
-    static func rowSum<V: KernelFloatVector>(_ x: UnsafePointer<Float>, _ count: Int, vector: V.Type) -> Float {
-        let lanes = V.scalarCount
-        var accumulator = V()
-        var index = 0
-        while index + lanes <= count { accumulator += load(x + index, as: V.self); index += lanes }
-        var total = horizontalSum(accumulator)
-        while index < count { total += x[index]; index += 1 }
-        return total
-    }
-
-    /// Σ (x - mean)² over one row, in vectors of type `V`.
-    @inline(__always)
-    static func centeredSquareSum<V: KernelFloatVector>(_ x: UnsafePointer<Float>, mean: Float, _ count: Int, vector: V.Type) -> Float {
-        let lanes = V.scalarCount
-        let vectorMean = V(repeating: mean)
-        var accumulator = V()
-        var index = 0
-        while index + lanes <= count {
-            let centered = load(x + index, as: V.self) - vectorMean
-            accumulator += centered * centered
-            index += lanes
-        }
-        var total = horizontalSum(accumulator)
-        while index < count { let centered = x[index] - mean; total += centered * centered; index += 1 }
-        return total
-    }
-
-    /// Σ (x - mean)², 8 lanes (batch normalisation's statistics use it).
-    @inline(__always)
-    static func centeredSquareSum(_ x: UnsafePointer<Float>, mean: Float, _ count: Int) -> Float {
-        let vectorMean = Float8(repeating: mean)
-        var accumulator = Float8()
-        var index = 0
-        while index + 8 <= count {
-            let centered = load(x + index) - vectorMean
-            accumulator += centered * centered
-            index += 8
-        }
-        var total = accumulator.sum()
-        while index < count { let centered = x[index] - mean; total += centered * centered; index += 1 }
-        return total
     }
 }

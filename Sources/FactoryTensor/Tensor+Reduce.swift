@@ -197,6 +197,47 @@ enum ReductionKernels {
         }
     }
 
+    /// Σ x[0..<count] in two `V` accumulators (batch norm's channel rows, layer norm's rows).
+    @inline(__always)
+    static func rowSum<V: KernelFloatVector>(_ x: UnsafePointer<Float>, _ count: Int, as _: V.Type) -> Float {
+        let lanes = V.scalarCount
+        var accumulator0 = V(), accumulator1 = V()
+        var index = 0
+        while index + 2 * lanes <= count {
+            accumulator0 += load(x + index, as: V.self)
+            accumulator1 += load(x + index + lanes, as: V.self)
+            index += 2 * lanes
+        }
+        if index + lanes <= count { accumulator0 += load(x + index, as: V.self); index += lanes }
+        var total = horizontalSum(accumulator0 + accumulator1)
+        while index < count { total += x[index]; index += 1 }
+        return total
+    }
+
+    /// Σ (x - mean)² over x[0..<count] in two `V` accumulators.
+    @inline(__always)
+    static func centeredSquareSum<V: KernelFloatVector>(
+        _ x: UnsafePointer<Float>, mean: Float, _ count: Int, as _: V.Type
+    ) -> Float {
+        let lanes = V.scalarCount, vectorMean = V(repeating: mean)
+        var accumulator0 = V(), accumulator1 = V()
+        var index = 0
+        while index + 2 * lanes <= count {
+            let centered0 = load(x + index, as: V.self) - vectorMean, centered1 = load(x + index + lanes, as: V.self) - vectorMean
+            accumulator0.addProduct(centered0, centered0)
+            accumulator1.addProduct(centered1, centered1)
+            index += 2 * lanes
+        }
+        if index + lanes <= count {
+            let centered = load(x + index, as: V.self) - vectorMean
+            accumulator0.addProduct(centered, centered)
+            index += lanes
+        }
+        var total = horizontalSum(accumulator0 + accumulator1)
+        while index < count { let centered = x[index] - mean; total += centered * centered; index += 1 }
+        return total
+    }
+
     /// Sum of `count` contiguous floats with eight vector accumulators' worth of lanes.
     @inline(__always)
     static func rowSum(_ x: UnsafePointer<Float>, _ count: Int) -> Float {
