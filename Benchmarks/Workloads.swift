@@ -12,6 +12,7 @@ public enum BenchmarkCatalog {
         SpeakerEncoderWorkloads.train,
         SpeakerEncoderWorkloads.infer,
         KernelWorkloads.gemm1024,
+        PeakWorkload.workload,
         KernelWorkloads.copy16M,
         KernelWorkloads.add16M,
         KernelWorkloads.exp16M,

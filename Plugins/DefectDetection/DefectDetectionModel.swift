@@ -82,6 +82,13 @@ public final class DefectDetectionModel: Module, FineTunableModel {
 
     public var headKeyPrefixes: [String] { ["head"] }
 
+    /// The stem and the blocks PatchCore reads (their features must stay those of the bank),
+    /// and the ImageNet classifier `_fc`, which no method runs: never trained.
+    public var fixedKeyPrefixes: [String] {
+        let firstUpper = backbone.stageBlockRanges[extractor.stages.last!].upperBound
+        return ["backbone._conv_stem", "backbone._bn0"] + (0..<firstUpper).map { "backbone._blocks.\($0)" } + ["backbone._fc"]
+    }
+
     /// The decision threshold as a number.
     public var thresholdValue: Float { threshold.scalars[0] }
 

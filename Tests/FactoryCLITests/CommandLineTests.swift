@@ -32,6 +32,23 @@ import Testing
         #expect(result.error.contains("round 5/5"))
     }
 
+    @Test func fmaPeakReportsTheFLOPsItRan() throws {
+        let result = try runFactory(["bench", "fma-peak"])
+        #expect(result.status == 0, "\(result.error)")
+        let lines = result.output.split(separator: "\n")
+        #expect(lines.count == 1)
+        let object = try #require(try JSONSerialization.jsonObject(with: Data(lines[0].utf8)) as? [String: Any])
+        let samples = try #require(object["samples_per_s"] as? Double)
+        let gflops = try #require(object["gflops"] as? Double)
+        let threads = try #require(object["threads"] as? Double)
+        let lanes = try #require(object["lanes"] as? Double)
+        #expect(lanes == 8 || lanes == 16)
+        #expect(threads >= 1)
+        // One round: every thread runs 40 M steps of 16 chains of `lanes`-wide multiply-adds (2 FLOPs each).
+        let flopsPerRound = 2 * lanes * 16 * 40_000_000 * threads
+        #expect(Swift.abs(gflops - samples * flopsPerRound / 1e9) / gflops < 0.01)
+    }
+
     @Test func unknownWorkloadIsAClearErrorWithNonZeroExit() throws {
         let result = try runFactory(["bench", "no-such-workload"])
         #expect(result.status != 0)
@@ -43,6 +60,6 @@ import Testing
     @Test func benchListNamesEveryWorkload() throws {
         let result = try runFactory(["bench", "--list"])
         #expect(result.status == 0)
-        for name in ["gemm-1024", "add-16m", "exp-16m", "sum-16m"] { #expect(result.output.contains(name)) }
+        for name in ["gemm-1024", "fma-peak", "add-16m", "exp-16m", "sum-16m"] { #expect(result.output.contains(name)) }
     }
 }

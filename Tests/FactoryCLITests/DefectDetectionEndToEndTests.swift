@@ -120,6 +120,44 @@ struct DefectDetectionEndToEndTests {
         #expect(heat.inside > heat.outside + 0.3, "\(heat)")
     }
 
+    @Test func combinedMethodTrainsTheUpperBlocksAndTheHead() throws {
+        let root = SentimentEndToEndTests.temporaryFolder()
+        defer { try? FileManager.default.removeItem(at: root) }
+        let project = root.appendingPathComponent("combined")
+        #expect(try factory(["new", "--task", "defect-detection", project.path]).status == 0)
+        let trained = try factory(["train", "--project", project.path, "--set", "model.method=combined", "--set", "train.epochs=1"])
+        #expect(trained.status == 0, "\(trained.error)")
+        // "epoch 1: N trainable parameters (...)": N is what the optimizer holds state for.
+        let line = try #require(trained.error.split(separator: "\n").first { $0.contains("trainable parameters") }, "\(trained.error)")
+        let logged = try #require(Int(line.split(separator: " ")[2]), "\(line)")
+        let checkpoint = try SafetensorsFile(contentsOf: project.appendingPathComponent("output/checkpoints/last.safetensors"))
+        let suffix = ".firstMoment"
+        let optimized = checkpoint.tensorNames.filter { $0.hasPrefix("optimizer.") && $0.hasSuffix(suffix) }
+            .map { String($0.dropFirst("optimizer.".count).dropLast(suffix.count)) }
+        #expect(optimized.contains("head.classifier.weight") && optimized.contains("backbone._conv_head.weight"))
+        // Lite0: blocks 11-15 lie above the stages PatchCore reads (blocks 0-10); the stem,
+        // those blocks and the ImageNet classifier `_fc` never train.
+        let upper = (11...15).map { "backbone._blocks.\($0)." } + ["backbone._conv_head.", "backbone._bn1.", "head."]
+        #expect(optimized.allSatisfy { key in upper.contains { key.hasPrefix($0) } }, "\(optimized.filter { key in !upper.contains { key.hasPrefix($0) } })")
+        let count = try optimized.reduce(0) { $0 + (try checkpoint.tensor(named: $1).count) }
+        #expect(logged == count, "\(line)")
+
+        let evaluated = try factory(["eval", "--project", project.path])
+        #expect(evaluated.status == 0, "\(evaluated.error)")
+        let output = project.appendingPathComponent("output")
+        let eval = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: output.appendingPathComponent("eval.json"))) as? [String: Any])
+        let metrics = try #require(eval["metrics"] as? [String: Double])
+        // The PatchCore half alone separates the sample; one epoch of the head must not undo that.
+        #expect(try #require(metrics["image_auroc"]) >= 0.9, "\(metrics)")
+        let lines = try String(contentsOf: output.appendingPathComponent("predictions.jsonl"), encoding: .utf8).split(separator: "\n")
+        let records = lines.compactMap { try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any] }
+        #expect(!records.isEmpty && records.count == lines.count)
+        for record in records {
+            let probabilities = try #require(record["probabilities"] as? [String: Double], "the head gives probabilities: \(record)")
+            #expect(Swift.abs((probabilities["good"] ?? -1) + (probabilities["defect"] ?? -1) - 1) < 1e-4, "\(record)")
+        }
+    }
+
     @Test func badDataIsNamedAndNothingIsWritten() throws {
         let root = SentimentEndToEndTests.temporaryFolder()
         defer { try? FileManager.default.removeItem(at: root) }

@@ -100,6 +100,24 @@ struct FineTuningRunTests {
         #expect(model.trainableParameters().count == model.parameters().count)
     }
 
+    @Test func fixedParametersNeverTrainAndStayOutOfTheGroups() {
+        let model = TinyModel(seed: 1, dropout: 0)
+        model.fixedPrefixes = ["backbone.embed"]
+        let policies: [(FreezingPolicy, epoch: Int)] = [(.none, 0), (.gradual, 5), (.firstBlocks(0), 0), (.backbone, 0)]
+        for (policy, epoch) in policies {
+            let count = ParameterGrouping.applyFreezing(policy, to: model, epoch: epoch)
+            let trainable = model.trainableParameters()
+            #expect(!trainable.contains { $0.key.hasPrefix("backbone.embed") }, "\(policy)")
+            #expect(count == trainable.reduce(0) { $0 + $1.tensor.count }, "\(policy): the count is of what trains")
+        }
+        // With nothing frozen by the policy, the other block and the head train: 8x8+8 and 8x2+2.
+        #expect(ParameterGrouping.applyFreezing(.none, to: model, epoch: 0) == 72 + 18)
+        let groups = ParameterGrouping.groups(for: model, learningRate: 1e-3, layerDecay: 0.5, weightDecay: 0.01)
+        let grouped = groups.flatMap(\.parameters)
+        #expect(!grouped.contains { $0 === model.embed.weight || $0 === model.embed.bias! })
+        #expect(grouped.count == model.parameters().count - 2)
+    }
+
     @Test func layerwiseRatesAndNoDecayOnBiases() {
         let model = TinyModel(seed: 1, dropout: 0)
         let groups = ParameterGrouping.groups(for: model, learningRate: 1e-3, layerDecay: 0.5, weightDecay: 0.01)

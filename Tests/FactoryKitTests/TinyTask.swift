@@ -26,6 +26,9 @@ final class TinyModel: Module, FineTunableModel {
     }
     var backboneBlockKeyPrefixes: [String] { ["backbone.embed", "backbone.block"] }
     var headKeyPrefixes: [String] { ["head"] }
+    /// What a test declares never trains (none by default).
+    var fixedPrefixes: [String] = []
+    var fixedKeyPrefixes: [String] { fixedPrefixes }
 }
 
 struct TinyPlugin: TaskPlugin {

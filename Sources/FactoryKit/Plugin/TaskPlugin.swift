@@ -24,14 +24,30 @@ public protocol TaskExample: Sendable {
 /// A model a plugin builds: a module whose backbone blocks and head the core can find by key.
 ///
 /// The core freezes and assigns learning rates by these prefixes: ``backboneBlockKeyPrefixes``
-/// in input-to-output order (embeddings first, top layer last), and ``headKeyPrefixes`` for
-/// the new head (always trained, at the base learning rate).
+/// in input-to-output order (embeddings first, top layer last), ``headKeyPrefixes`` for
+/// the new head (always trained, at the base learning rate), and ``fixedKeyPrefixes`` for
+/// parameters that never train. Parameters under none of them train at the base rate.
 public protocol FineTunableModel: Module {
     /// Key prefixes of the backbone's blocks, input side first (`backbone.embeddings`,
     /// `backbone.encoder.layer.0`, ...). Layer-wise decay gives the last one the highest rate.
     var backboneBlockKeyPrefixes: [String] { get }
     /// Key prefixes of the head the plugin added or replaced (`head`).
     var headKeyPrefixes: [String] { get }
+    /// Key prefixes of parameters the model keeps but never trains, whatever the freezing
+    /// policy: a pretrained classifier it does not run, or layers whose outputs a fitted
+    /// structure depends on. The core keeps them frozen, leaves them out of the optimizer's
+    /// groups and of the trainable count. Default: none.
+    var fixedKeyPrefixes: [String] { get }
+}
+
+extension FineTunableModel {
+    /// No fixed parameters.
+    public var fixedKeyPrefixes: [String] { [] }
+
+    /// Whether parameter `key` lies under one of ``fixedKeyPrefixes``.
+    func isFixed(_ key: String) -> Bool {
+        fixedKeyPrefixes.contains { ParameterGrouping.key(key, isUnder: $0) }
+    }
 }
 
 /// What a plugin's data reading produced.

@@ -59,7 +59,8 @@ extension FineTuningRun {
         model.freeze()
         var count = 0
         for (key, tensor) in model.parameters()
-        where Module.isLoRAKey(key) || model.headKeyPrefixes.contains(where: { ParameterGrouping.key(key, isUnder: $0) }) {
+        where !model.isFixed(key)
+            && (Module.isLoRAKey(key) || model.headKeyPrefixes.contains(where: { ParameterGrouping.key(key, isUnder: $0) })) {
             tensor.requiresGradient = true
             count += tensor.count
         }

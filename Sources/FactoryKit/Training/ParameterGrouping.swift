@@ -18,15 +18,15 @@ public enum ParameterGrouping {
         blockPrefixes.lastIndex { Self.key(key, isUnder: $0) }
     }
 
-    /// Optimizer groups by depth and decay: the head, parameters outside the blocks and the
-    /// top block get `learningRate`; block i of n gets `learningRate * layerDecay^(n - 1 - i)`.
+    /// Optimizer groups by depth and decay (fixed parameters left out): the head, parameters
+    /// outside the blocks and the top block get `learningRate`; block i of n gets `learningRate * layerDecay^(n - 1 - i)`.
     /// Parameters of rank 2 and more get `weightDecay`; biases and norm weights get none.
     public static func groups(for model: some FineTunableModel, learningRate: Float, layerDecay: Float, weightDecay: Float) -> [ParameterGroup] {
         let blocks = model.backboneBlockKeyPrefixes
         // Depth 0: head and other parameters; depth d >= 1: block (n - d), so the top block has
         // depth 1 and its rate is learningRate * layerDecay^0 = learningRate.
         var byGroup: [String: (depth: Int, decays: Bool, parameters: [Tensor], keys: [String])] = [:]
-        for (key, tensor) in model.parameters() {
+        for (key, tensor) in model.parameters() where !model.isFixed(key) {
             let depth = blockIndex(of: key, blockPrefixes: blocks).map { blocks.count - $0 } ?? 0
             let decays = tensor.rank >= 2
             let name = "depth\(depth)-\(decays ? "decay" : "no_decay")"
@@ -43,7 +43,7 @@ public enum ParameterGrouping {
     }
 
     /// Freezes and unfreezes by `policy` for `epoch` (0-based; only `gradual` depends on it).
-    /// The head always trains.
+    /// The head always trains; the model's fixed parameters never do.
     /// - Returns: the number of trainable parameters (elements).
     @discardableResult
     public static func applyFreezing(_ policy: FreezingPolicy, to model: some FineTunableModel, epoch: Int) -> Int {
@@ -58,7 +58,7 @@ public enum ParameterGrouping {
         model.unfreeze()
         var trainable = 0
         for (key, tensor) in model.parameters() {
-            if let block = blockIndex(of: key, blockPrefixes: blocks), block < frozenBlockCount {
+            if model.isFixed(key) || blockIndex(of: key, blockPrefixes: blocks).map({ $0 < frozenBlockCount }) == true {
                 tensor.requiresGradient = false
                 tensor.zeroGradient()
             } else {
