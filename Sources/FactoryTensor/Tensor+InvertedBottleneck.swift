@@ -7,7 +7,8 @@
 // early planes. Here the block runs image by image (whole images per thread when they
 // split evenly) and the expanded channels in slices sized for L2: each slice is expanded
 // into a scratch, filtered by the depthwise kernel into a per-image buffer, and the
-// projection reads that buffer while it is cached.
+// projection reads that buffer while it is cached. With several slices, the image's
+// input is packed for the fused 1x1 kernel once, not once per slice.
 // Every element goes through the same kernels (ConvolutionKernels, DepthwiseConvolution-
 // Kernels) with the same summation order as the separate convolutions.
 // Records no gradients: inference only. Not here: training (batch statistics, gradients),
@@ -121,21 +122,37 @@ enum InvertedBottleneckKernels {
         // the kernels threading inside.
         let threads = Parallel.threadCount
         let imagesPerThread = batch % threads == 0 || batch >= 4 * threads
+        // With several slices through the fused 1x1 kernel, the image's input is packed
+        // once for all of them (FusedGEMMKernels+PackedInput.swift: the same sums).
+        let packsInputOnce = expandWeight != nil && slice < inner
+            && FusedGEMMKernels.isPreferred(outputChannels: slice, depth: channels, columns: plane)
         let body: (Range<Int>) -> Void = { images in
             let (input, expandWeight, expandBias, depthwiseWeight, depthwiseBias, projectWeight, projectBias, output) = pointers.value
             let expanded = expandWeight == nil ? nil : UnsafeMutablePointer<Float>.allocate(capacity: slice * plane)
             let filtered = UnsafeMutablePointer<Float>.allocate(capacity: inner * outputPlane)
+            let packedInput = packsInputOnce
+                ? UnsafeMutablePointer<Float>.allocate(capacity: FusedGEMMKernels.packedInputCount(depth: channels, columns: plane)) : nil
             defer {
                 expanded?.deallocate()
                 filtered.deallocate()
+                packedInput?.deallocate()
             }
             for image in images {
                 let source = input + image * channels * plane
+                if let packedInput {
+                    FusedGEMMKernels.packInput(depth: channels, columns: plane, input: source, into: packedInput)
+                }
                 var first = 0
                 while first < inner {
                     let count = Swift.min(slice, inner - first)
                     let depthwiseInput: UnsafePointer<Float>
-                    if let expandWeight, let expandBias, let expanded {
+                    if let expandWeight, let expandBias, let expanded, let packedInput {
+                        FusedGEMMKernels.forwardPacked(
+                            outputChannels: count, depth: channels, columns: plane, packedInput: packedInput,
+                            weight: expandWeight + first * channels, bias: expandBias + first,
+                            output: expanded, outputRange: activationRange)
+                        depthwiseInput = UnsafePointer(expanded)
+                    } else if let expandWeight, let expandBias, let expanded {
                         ConvolutionKernels.forward(
                             problem: pointwise(channels, (height, width), outputChannels: count), input: source,
                             weight: expandWeight + first * channels, bias: expandBias + first,
