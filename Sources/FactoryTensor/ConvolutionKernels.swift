@@ -25,9 +25,10 @@ enum ConvolutionKernels {
     }
 
     /// output = weight (*) input + bias, clamped to `outputRange` when given, for contiguous
-    /// NCHW `input`, OIHW `weight`, and `output` of [N, O, OH, OW]. Ungrouped 1x1 convolutions
+    /// NCHW `input`, OIHW `weight`, and `output` of [N, O, OH, OW]. Ungrouped convolutions
     /// with a small weight over wide planes use the fused kernel (FusedGEMMKernels: bias and
-    /// clamp in the product, each output written once); the rest set the bias, run BLAS and
+    /// clamp in the product, each output written once; on the input itself for 1x1, on each
+    /// image's im2col matrix otherwise); the rest set the bias, run BLAS and
     /// clamp, one image at a time so the image's output is still in cache. Threads inside
     /// `im2col`, the fused kernel and OpenBLAS.
     static func forward(
@@ -46,6 +47,20 @@ enum ConvolutionKernels {
                 batch: g.batch, outputChannels: problem.outputChannels, depth: depth, columns: outputPlane,
                 input: input, inputImageStride: g.channels * g.inputPlane, weight: weight, bias: bias,
                 output: output, outputImageStride: problem.outputChannels * outputPlane, outputRange: outputRange)
+            return
+        }
+        if let columns, problem.groups == 1
+            && FusedGEMMKernels.isPreferred(outputChannels: problem.outputChannels, depth: depth, columns: outputPlane) {
+            // A small weight over a wide plane (the stem): the fused kernel on each image's
+            // unfolded matrix, bias and clamp in the product instead of passes before and after.
+            for image in 0..<g.batch {
+                im2col(input + image * g.channels * g.inputPlane, channels: g.channels, geometry: g, into: columns)
+                FusedGEMMKernels.forward(
+                    batch: 1, outputChannels: problem.outputChannels, depth: depth, columns: outputPlane,
+                    input: columns, inputImageStride: depth * outputPlane, weight: weight, bias: bias,
+                    output: output + image * problem.outputChannels * outputPlane,
+                    outputImageStride: problem.outputChannels * outputPlane, outputRange: outputRange)
+            }
             return
         }
         let imageOutput = problem.outputChannels * outputPlane
