@@ -186,8 +186,20 @@ enum ConvolutionKernels {
                     if g.stride.width == 1 {
                         (out + validColumns.lowerBound).update(from: sourceRow + first, count: validColumns.count)
                     } else {
-                        for (step, column) in validColumns.enumerated() {
-                            out[column] = sourceRow[first + step * g.stride.width]
+                        var step = 0
+                        if g.stride.width == 2 {
+                            // Even lanes of 16 consecutive inputs, while all 16 are inside the row.
+                            while step + 8 <= validColumns.count && first + 2 * step + 16 <= g.width {
+                                let from = UnsafeRawPointer(sourceRow + first + 2 * step)
+                                let low = from.loadUnaligned(as: Float8.self), high = from.loadUnaligned(fromByteOffset: 32, as: Float8.self)
+                                UnsafeMutableRawPointer(out + validColumns.lowerBound + step)
+                                    .storeBytes(of: Float8(lowHalf: low.evenHalf, highHalf: high.evenHalf), as: Float8.self)
+                                step += 8
+                            }
+                        }
+                        while step < validColumns.count {
+                            out[validColumns.lowerBound + step] = sourceRow[first + step * g.stride.width]
+                            step += 1
                         }
                     }
                     (out + validColumns.upperBound).update(repeating: 0, count: outputWidth - validColumns.upperBound)
