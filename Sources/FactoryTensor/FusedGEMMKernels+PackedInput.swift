@@ -26,20 +26,7 @@ extension FusedGEMMKernels {
         let pointers = UncheckedSendable((input, panel))
         Parallel.forEachRange(blocks, costPerItem: depth * tileColumns) { range in
             let (input, panel) = pointers.value
-            for k in 0..<depth {
-                let from = input + k * columns
-                for block in range {
-                    let row = panel + (block * depth + k) * tileColumns
-                    let count = Swift.min(tileColumns, columns - block * tileColumns)
-                    if count == tileColumns {
-                        let run = from + block * tileColumns
-                        store(load(run, as: V.self), row)
-                        store(load(run + lanes, as: V.self), row + lanes)
-                    } else {
-                        for lane in 0..<tileColumns { row[lane] = lane < count ? from[block * tileColumns + lane] : 0 }
-                    }
-                }
-            }
+            packBlocks(vector: V.self, input: input, rowStride: columns, width: columns, depth: depth, blocks: range, into: panel)
         }
     }
 
@@ -53,24 +40,13 @@ extension FusedGEMMKernels {
     ) {
         let tileColumns = 2 * V.scalarCount
         let tiles = (outputChannels + tileRows - 1) / tileRows
-        // packed[t][k][r] = weight[t * 6 + r, k] (0 past the last row); biases likewise.
-        let packed = UnsafeMutablePointer<Float>.allocate(capacity: tiles * depth * tileRows)
-        let packedBias = UnsafeMutablePointer<Float>.allocate(capacity: tiles * tileRows)
+        let (packed, packedBias) = packWeight(outputChannels: outputChannels, depth: depth, weight: weight, bias: bias)
         defer {
             packed.deallocate()
             packedBias.deallocate()
         }
-        for tile in 0..<tiles {
-            for r in 0..<tileRows {
-                let row = tile * tileRows + r
-                packedBias[tile * tileRows + r] = row < outputChannels ? (bias?[row] ?? 0) : 0
-                for k in 0..<depth {
-                    packed[(tile * depth + k) * tileRows + r] = row < outputChannels ? weight[row * depth + k] : 0
-                }
-            }
-        }
         // The chunks of `forward` (whole blocks of the packed panel).
-        let chunkColumns = Swift.max(tileColumns, Swift.min(256, 32 * 1024 / depth / tileColumns * tileColumns))
+        let chunkColumns = chunkColumns(depth: depth, tileColumns: tileColumns)
         let chunks = (columns + chunkColumns - 1) / chunkColumns
         let lower = V(repeating: outputRange?.lowerBound ?? -.infinity)
         let upper = V(repeating: outputRange?.upperBound ?? .infinity)
@@ -82,18 +58,8 @@ extension FusedGEMMKernels {
                 let width = Swift.min(chunkColumns, columns - first)
                 let blocks = (width + tileColumns - 1) / tileColumns
                 let panel = packedInput + first / tileColumns * depth * tileColumns
-                let target = output + first
-                for block in 0..<blocks {
-                    for tile in 0..<tiles {
-                        computeTile(
-                            input: panel + block * depth * tileColumns, inputStride: tileColumns,
-                            weights: packed + tile * depth * tileRows, bias: packedBias + tile * tileRows, depth: depth,
-                            output: target + tile * tileRows * columns + block * tileColumns, outputStride: columns,
-                            rows: Swift.min(tileRows, outputChannels - tile * tileRows),
-                            width: Swift.min(tileColumns, width - block * tileColumns),
-                            lower: lower, upper: upper)
-                    }
-                }
+                computeChunk(panel: panel, blocks: blocks, width: width, packedWeight: packed, packedBias: packedBias, depth: depth,
+                             outputChannels: outputChannels, output: output + first, outputStride: columns, lower: lower, upper: upper)
             }
         }
     }

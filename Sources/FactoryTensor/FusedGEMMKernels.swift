@@ -20,6 +20,27 @@ enum FusedGEMMKernels {
         outputChannels * depth <= 64 * 1024 && columns >= 256
     }
 
+    /// The weight [O, K] in tiles of `tileRows` rows, k-major inside a tile (packed[t][k][r] =
+    /// weight[t * tileRows + r, k], 0 past the last row), and the bias likewise (0 without
+    /// one). The caller deallocates both.
+    static func packWeight(
+        outputChannels: Int, depth: Int, weight: UnsafePointer<Float>, bias: UnsafePointer<Float>?
+    ) -> (weight: UnsafeMutablePointer<Float>, bias: UnsafeMutablePointer<Float>) {
+        let tiles = (outputChannels + tileRows - 1) / tileRows
+        let packed = UnsafeMutablePointer<Float>.allocate(capacity: tiles * depth * tileRows)
+        let packedBias = UnsafeMutablePointer<Float>.allocate(capacity: tiles * tileRows)
+        for tile in 0..<tiles {
+            for r in 0..<tileRows {
+                let row = tile * tileRows + r
+                packedBias[tile * tileRows + r] = row < outputChannels ? (bias?[row] ?? 0) : 0
+                for k in 0..<depth {
+                    packed[(tile * depth + k) * tileRows + r] = row < outputChannels ? weight[row * depth + k] : 0
+                }
+            }
+        }
+        return (packed, packedBias)
+    }
+
     /// For each of `batch` images: output[n] ([O, P], rows `P` apart) = clamp(bias + weight
     /// [O, K] @ input[n] ([K, P])). Images are `inputImageStride` / `outputImageStride`
     /// floats apart. Threaded over (image, column chunk) pairs; `vector` is the vector type
@@ -30,30 +51,19 @@ enum FusedGEMMKernels {
         weight: UnsafePointer<Float>, bias: UnsafePointer<Float>?,
         output: UnsafeMutablePointer<Float>, outputImageStride: Int, outputRange: ClosedRange<Float>?
     ) {
-        let lanes = V.scalarCount, tileColumns = 2 * V.scalarCount
+        let tileColumns = 2 * V.scalarCount
         let tiles = (outputChannels + tileRows - 1) / tileRows
-        // packed[t][k][r] = weight[t * 6 + r, k] (0 past the last row); biases likewise.
-        let packed = UnsafeMutablePointer<Float>.allocate(capacity: tiles * depth * tileRows)
-        let packedBias = UnsafeMutablePointer<Float>.allocate(capacity: tiles * tileRows)
+        let (packed, packedBias) = packWeight(outputChannels: outputChannels, depth: depth, weight: weight, bias: bias)
         defer {
             packed.deallocate()
             packedBias.deallocate()
-        }
-        for tile in 0..<tiles {
-            for r in 0..<tileRows {
-                let row = tile * tileRows + r
-                packedBias[tile * tileRows + r] = row < outputChannels ? (bias?[row] ?? 0) : 0
-                for k in 0..<depth {
-                    packed[(tile * depth + k) * tileRows + r] = row < outputChannels ? weight[row * depth + k] : 0
-                }
-            }
         }
         // Columns are processed in chunks whose packed input panel stays in L2: the chunk's
         // [K, chunk] inputs are copied row by row (long unit-stride runs the prefetcher
         // follows) into [chunk / tile][K][tile columns] order, zero-padded past the last column. Read
         // in place, the K rows of a tile lie a plane apart, fall into a few cache
         // sets and evict each other.
-        let chunkColumns = Swift.max(tileColumns, Swift.min(256, 32 * 1024 / depth / tileColumns * tileColumns))
+        let chunkColumns = chunkColumns(depth: depth, tileColumns: tileColumns)
         let chunks = (columns + chunkColumns - 1) / chunkColumns
         let lower = V(repeating: outputRange?.lowerBound ?? -.infinity)
         let upper = V(repeating: outputRange?.upperBound ?? .infinity)
@@ -67,32 +77,64 @@ enum FusedGEMMKernels {
                 let width = Swift.min(chunkColumns, columns - first)
                 let blocks = (width + tileColumns - 1) / tileColumns
                 let source = input + image * inputImageStride + first
-                for k in 0..<depth {
-                    let from = source + k * columns
-                    for block in 0..<blocks {
-                        let row = panel + (block * depth + k) * tileColumns
-                        let count = Swift.min(tileColumns, width - block * tileColumns)
-                        if count == tileColumns {
-                            let run = from + block * tileColumns
-                            store(load(run, as: V.self), row)
-                            store(load(run + lanes, as: V.self), row + lanes)
-                        } else {
-                            for lane in 0..<tileColumns { row[lane] = lane < count ? from[block * tileColumns + lane] : 0 }
-                        }
-                    }
+                packBlocks(vector: V.self, input: source, rowStride: columns, width: width, depth: depth, blocks: 0..<blocks, into: panel)
+                computeChunk(panel: panel, blocks: blocks, width: width, packedWeight: packed, packedBias: packedBias, depth: depth,
+                             outputChannels: outputChannels, output: output + image * outputImageStride + first, outputStride: columns,
+                             lower: lower, upper: upper)
+            }
+        }
+    }
+
+    /// Copies column blocks `blocks` (two vectors each) of a [depth, width] input whose rows
+    /// are `rowStride` floats apart into panel order: panel[(block * depth + k) * tile + lane]
+    /// = input[k, block * tile + lane], 0 at and past column `width`.
+    @inline(__always)
+    static func packBlocks<V: KernelFloatVector>(
+        vector _: V.Type, input: UnsafePointer<Float>, rowStride: Int, width: Int, depth: Int, blocks: Range<Int>,
+        into panel: UnsafeMutablePointer<Float>
+    ) {
+        let lanes = V.scalarCount, tileColumns = 2 * lanes
+        for k in 0..<depth {
+            let from = input + k * rowStride
+            for block in blocks {
+                let row = panel + (block * depth + k) * tileColumns
+                let count = Swift.min(tileColumns, width - block * tileColumns)
+                if count == tileColumns {
+                    let run = from + block * tileColumns
+                    store(load(run, as: V.self), row)
+                    store(load(run + lanes, as: V.self), row + lanes)
+                } else {
+                    for lane in 0..<tileColumns { row[lane] = lane < count ? from[block * tileColumns + lane] : 0 }
                 }
-                let target = output + image * outputImageStride + first
-                for block in 0..<blocks {
-                    for tile in 0..<tiles {
-                        computeTile(
-                            input: panel + block * depth * tileColumns, inputStride: tileColumns,
-                            weights: packed + tile * depth * tileRows, bias: packedBias + tile * tileRows, depth: depth,
-                            output: target + tile * tileRows * columns + block * tileColumns, outputStride: columns,
-                            rows: Swift.min(tileRows, outputChannels - tile * tileRows),
-                            width: Swift.min(tileColumns, width - block * tileColumns),
-                            lower: lower, upper: upper)
-                    }
-                }
+            }
+        }
+    }
+
+    /// Columns per chunk: a chunk's packed [K, chunk] input panel stays in L2 (32 K floats),
+    /// at most 256 columns and at least one tile.
+    static func chunkColumns(depth: Int, tileColumns: Int) -> Int {
+        Swift.max(tileColumns, Swift.min(256, 32 * 1024 / depth / tileColumns * tileColumns))
+    }
+
+    /// Every tile of one chunk: `blocks` column blocks of `panel` (packed by `packBlocks`, the
+    /// chunk `width` columns wide) times every row tile of the packed weight, into `output`
+    /// (the chunk's first column; rows `outputStride` apart).
+    @inline(__always)
+    static func computeChunk<V: KernelFloatVector>(
+        panel: UnsafePointer<Float>, blocks: Int, width: Int, packedWeight: UnsafePointer<Float>, packedBias: UnsafePointer<Float>,
+        depth: Int, outputChannels: Int, output: UnsafeMutablePointer<Float>, outputStride: Int, lower: V, upper: V
+    ) {
+        let tileColumns = 2 * V.scalarCount
+        let tiles = (outputChannels + tileRows - 1) / tileRows
+        for block in 0..<blocks {
+            for tile in 0..<tiles {
+                computeTile(
+                    input: panel + block * depth * tileColumns, inputStride: tileColumns,
+                    weights: packedWeight + tile * depth * tileRows, bias: packedBias + tile * tileRows, depth: depth,
+                    output: output + tile * tileRows * outputStride + block * tileColumns, outputStride: outputStride,
+                    rows: Swift.min(tileRows, outputChannels - tile * tileRows),
+                    width: Swift.min(tileColumns, width - block * tileColumns),
+                    lower: lower, upper: upper)
             }
         }
     }
