@@ -7,6 +7,9 @@
 // the search's result must not depend on which of them it used. Not here: the search itself.
 
 import FactoryKit
+#if arch(x86_64) && canImport(_Builtin_intrinsics)
+import _Builtin_intrinsics.intel
+#endif
 
 /// How the greedy k-centre search stores coordinates: `Float`, or `Float16` (half the memory
 /// traffic, for points already rounded to half precision). Arithmetic is in Float.
@@ -47,8 +50,14 @@ extension Float16: KCenterScalar {
     @inline(__always) public static func load8(_ pointer: UnsafePointer<Float16>) -> SIMD8<Float> {
         SIMD8<Float>(UnsafeRawPointer(pointer).loadUnaligned(as: SIMD8<Float16>.self))
     }
+    /// One conversion instruction in an AVX-512 build (the generic `SIMD16<Float>(_:)` is an
+    /// out-of-line call there that returns four 128-bit halves).
     @inline(__always) public static func load16(_ pointer: UnsafePointer<Float16>) -> SIMD16<Float> {
-        SIMD16<Float>(UnsafeRawPointer(pointer).loadUnaligned(as: SIMD16<Float16>.self))
+        #if arch(x86_64) && canImport(_Builtin_intrinsics) && FACTORY_AVX512
+        return _mm512_cvtph_ps(UnsafeRawPointer(pointer).loadUnaligned(as: SIMD4<Int64>.self))
+        #else
+        return SIMD16<Float>(UnsafeRawPointer(pointer).loadUnaligned(as: SIMD16<Float16>.self))
+        #endif
     }
 }
 
