@@ -1,6 +1,6 @@
 // PatchCore's numeric pieces against their definitions: the pruned greedy k-centre coreset
 // against a brute-force greedy loop (same centres, same order; in Float32 and on Float16-rounded
-// points; sweeping 8 and 16 centres per vector; and, on duplicates and far-apart clusters where
+// points; sweeping 8 and 16 centres per vector; with over 1024 centres on 1 and 2 threads; and, on duplicates and far-apart clusters where
 // ties are exact, each choice at least as far as every other point), the GEMM and the principal-component-bounded nearest-neighbour distances against a
 // naive double-precision loop (tolerance stated), the random projection's distance
 // preservation, and the patch features' shapes.
@@ -70,6 +70,29 @@ struct PatchCoreMathTests {
             #expect(fast == halfReference, "\(lanes) lanes")
             let full = CoresetSelection.greedyKCenter(points: points, dimensions: shape.dimensions, selecting: shape.selecting, start: 11, lanes: lanes)
             #expect(full == fullReference, "\(lanes) lanes")
+        }
+    }
+
+    @Test func coresetWithManyCentresAndHeavyTrailingCoordinatesIsTheBruteForceGreedyOnAnyThreadCount() {
+        // Over 1024 centres (the sweep then splits the centres over the threads) in 48
+        // dimensions whose trailing coordinates carry most of each distance (partial distances
+        // over the leading coordinates rule out little, so most whole distances run to the end):
+        // the same centres in the same order as the brute-force loop, with 1 or 2 threads.
+        var generator = SeededGenerator(seed: 77)
+        let dimensions = 48, count = 2400
+        let points = (0..<(count * dimensions)).map { index -> Float in
+            let column = index % dimensions
+            return generator.nextNormal() * (column < 16 ? 0.5 : 2) + (index / dimensions % 3 == 0 ? 3 : 0)
+        }
+        let reference = Self.bruteForceGreedy(points, dimensions: dimensions, selecting: 1100, start: 3)
+        let saved = Parallel.threadCount
+        defer { Parallel.threadCount = saved }
+        for threads in [1, 2] {
+            Parallel.threadCount = threads
+            for lanes in [8, 16] {
+                let chosen = CoresetSelection.greedyKCenter(points: points, dimensions: dimensions, selecting: 1100, start: 3, lanes: lanes)
+                #expect(chosen == reference, "\(threads) threads, \(lanes) lanes")
+            }
         }
     }
 
