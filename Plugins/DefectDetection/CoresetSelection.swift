@@ -141,7 +141,7 @@ struct KCenterCluster<Scalar: KCenterScalar> {
         let blockCount = count / 8 + 1
         indices = .allocate(capacity: Swift.max(count, 1))
         rows = .allocate(capacity: Swift.max(count, 1))
-        coordinates = .allocate(capacity: Swift.max(count * dimensions, 1))
+        coordinates = KCenterSearch<Scalar>.allocateRows(Swift.max(count * dimensions, 1))
         blocks = .allocate(byteCount: blockCount * blockBytes, alignment: 32)
         blocks.initializeMemory(as: UInt8.self, repeating: 0, count: blockCount * blockBytes)
         for position in 0..<count {
@@ -309,7 +309,7 @@ struct KCenterSearch<Scalar: KCenterScalar> {
         leading = Swift.min(16, dimensions)
         centreLeading = Swift.min(32, dimensions)
         centreStride = (Swift.max(capacity, 1) + 15) / 16 * 16
-        centreCoordinates = .allocate(capacity: Swift.max(capacity, 1) * dimensions)
+        centreCoordinates = Self.allocateRows(Swift.max(capacity, 1) * dimensions)
         centreLeadingValues = .allocate(capacity: centreLeading * centreStride)
         centreLeadingValues.initialize(repeating: Scalar(0), count: centreLeading * centreStride)
         radii = .allocate(capacity: centreStride)
@@ -379,6 +379,12 @@ struct KCenterSearch<Scalar: KCenterScalar> {
         }
         cluster.first += moves.positions.count
         moves.shrunk.append(slot)
+    }
+
+    /// Room for `count` coordinates on a cache-line boundary (with 128 Float16 values a row is
+    /// four whole lines, and the leading values that the early exits read first share one).
+    static func allocateRows(_ count: Int) -> UnsafeMutablePointer<Scalar> {
+        UnsafeMutableRawPointer.allocate(byteCount: count * MemoryLayout<Scalar>.stride, alignment: 64).bindMemory(to: Scalar.self, capacity: count)
     }
 
     /// Adds a centre (point `centre`) with its cluster.
