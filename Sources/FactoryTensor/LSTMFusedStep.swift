@@ -7,6 +7,11 @@
 // tile's 4R accumulators are then i, f, g, o of the same L units, and the cell runs on them
 // as they are. Tiles: 3 rows at 8 lanes (12 accumulators of AVX2's 16 registers), 6 rows at
 // 16 lanes (24 of AVX-512's 32), smaller ones for the remainder.
+// A block's weights (H·4L floats: 64 KB for H = 256 at 16 lanes) outgrow L1, and every row
+// tile streams them; so the step runs over k in slices (`depthSlice`, 16 KB of weights by
+// default), every row tile of a block over one slice before the next: a slice is read from
+// L2 once and from L1 by the other tiles. Between slices the accumulators wait in a small
+// buffer (rows × 4L floats); each sum still adds its products in order of k.
 // Float operations are those of the unfused path (p + b, then one FMA per k in order,
 // then LSTMCellKernels.forward's arithmetic with LSTMGateFunctions), so both give the same bits.
 // Not here: the backward (Tensor+LSTMSequence.swift), hidden sizes not a multiple of L
@@ -24,17 +29,27 @@ public final class LSTMFusedStep<V: KernelFloatVector>: @unchecked Sendable {
 
     /// H.
     public let hiddenSize: Int
+    /// The most k one pass of the row tiles covers (at most H).
+    public let depthSlice: Int
     /// Block u (units Lu ..< Lu + L) is H rows of 4L floats: row k holds W[gate·H + Lu + lane, k]
     /// at gate·L + lane, gates in the order i, f, g, o.
     let blocks: UnsafeMutablePointer<Float>
 
+    /// The default depth slice: 16 KB of a block's weights (4L floats per k), leaving L1
+    /// room for the hidden rows and the tiles' other operands.
+    public static var defaultDepthSlice: Int { 16384 / (16 * V.scalarCount) }
+
     /// Packs W_hh, `[4H, H]` row-major (PyTorch's layout).
+    /// - Parameter depthSlice: k per pass of the row tiles (nil: ``defaultDepthSlice``);
+    ///   any value gives the same bits.
     @_specialize(exported: true, where V == SIMD8<Float>)
     @_specialize(exported: true, where V == SIMD16<Float>)
-    public init(weight: UnsafePointer<Float>, hiddenSize H: Int) {
+    public init(weight: UnsafePointer<Float>, hiddenSize H: Int, depthSlice: Int? = nil) {
         let L = V.scalarCount
         precondition(LSTMFusedStep.supports(hiddenSize: H), "LSTMFusedStep: hidden size \(H) is not a positive multiple of \(L)")
+        precondition((depthSlice ?? 1) > 0, "LSTMFusedStep: depth slice \(depthSlice ?? 0) is not positive")
         hiddenSize = H
+        self.depthSlice = Swift.min(depthSlice ?? LSTMFusedStep.defaultDepthSlice, H)
         blocks = .allocate(capacity: 4 * H * H)
         for block in 0..<(H / L) {
             let target = blocks + block * H * 4 * L
@@ -55,22 +70,52 @@ public final class LSTMFusedStep<V: KernelFloatVector>: @unchecked Sendable {
     @_specialize(exported: true, where V == SIMD16<Float>)
     public func forward(_ step: LSTMStepPointers, rows: Int) {
         let H = hiddenSize, L = V.scalarCount
+        // No h_(t-1): one pass over no k per block.
+        let depth = step.previousHidden == nil ? 0 : H
+        let slice = Swift.min(depthSlice, depth)
+        // Accumulators between slices (8 KB for 32 rows at 16 lanes; heap, once per step).
+        let partial: UnsafeMutablePointer<Float>? = slice < depth ? .allocate(capacity: rows * 4 * L) : nil
+        defer { partial?.deallocate() }
         for block in 0..<(H / L) {
-            let w = UnsafePointer(blocks + block * H * 4 * L)
+            let blockWeights = UnsafePointer(blocks + block * H * 4 * L)
             let unit = block * L
-            var row = 0
-            while row < rows {
-                let height = LSTMFusedStep.tileHeight(remainingRows: rows - row)
-                switch height {
-                case 6: LSTMFusedStep.tile6(step, row, unit, w, H)
-                case 4: LSTMFusedStep.tile4(step, row, unit, w, H)
-                case 3: LSTMFusedStep.tile3(step, row, unit, w, H)
-                case 2: LSTMFusedStep.tile2(step, row, unit, w, H)
-                default: LSTMFusedStep.tile1(step, row, unit, w, H)
+            var k = 0
+            repeat {
+                let count = Swift.min(slice, depth - k)
+                let pass = TilePass(unit: unit, weights: blockWeights + k * 4 * L, depth: H, first: k, count: count,
+                                    partial: partial, resuming: k > 0, finishing: k + count >= depth)
+                var row = 0
+                while row < rows {
+                    let height = LSTMFusedStep.tileHeight(remainingRows: rows - row)
+                    switch height {
+                    case 6: LSTMFusedStep.tile6(step, row, pass)
+                    case 4: LSTMFusedStep.tile4(step, row, pass)
+                    case 3: LSTMFusedStep.tile3(step, row, pass)
+                    case 2: LSTMFusedStep.tile2(step, row, pass)
+                    default: LSTMFusedStep.tile1(step, row, pass)
+                    }
+                    row += height
                 }
-                row += height
-            }
+                k += count
+            } while k < depth
         }
+    }
+
+    /// One pass of the row tiles over a block's slice of k.
+    struct TilePass {
+        /// The block's first hidden unit.
+        var unit: Int
+        /// The slice's first k row of the block's packed weights.
+        var weights: UnsafePointer<Float>
+        /// H.
+        var depth: Int
+        /// The slice: k in first ..< first + count.
+        var first: Int, count: Int
+        /// Accumulators between slices, row r at 4L·r (i, f, g, o); nil when there is one slice.
+        var partial: UnsafeMutablePointer<Float>?
+        /// Whether the accumulators start from `partial` (else from p + b), and whether the
+        /// cell runs on them at the end (else they go back to `partial`).
+        var resuming: Bool, finishing: Bool
     }
 
     /// Rows of the next tile. 8 lanes (16 registers): 3, except 2 + 2 for four and the last
@@ -93,29 +138,29 @@ public final class LSTMFusedStep<V: KernelFloatVector>: @unchecked Sendable {
     // The tiles are never inlined: on their own, the accumulators stay in registers.
 
     @inline(never)
-    static func tile6(_ s: LSTMStepPointers, _ row: Int, _ unit: Int, _ w: UnsafePointer<Float>, _ H: Int) {
-        tile(6, s, row, unit, w, H)
+    static func tile6(_ s: LSTMStepPointers, _ row: Int, _ pass: TilePass) {
+        tile(6, s, row, pass)
     }
 
     @inline(never)
-    static func tile4(_ s: LSTMStepPointers, _ row: Int, _ unit: Int, _ w: UnsafePointer<Float>, _ H: Int) {
-        tile(4, s, row, unit, w, H)
+    static func tile4(_ s: LSTMStepPointers, _ row: Int, _ pass: TilePass) {
+        tile(4, s, row, pass)
     }
 
     @inline(never)
-    static func tile3(_ s: LSTMStepPointers, _ row: Int, _ unit: Int, _ w: UnsafePointer<Float>, _ H: Int) {
-        tile(3, s, row, unit, w, H)
+    static func tile3(_ s: LSTMStepPointers, _ row: Int, _ pass: TilePass) {
+        tile(3, s, row, pass)
     }
 
     @inline(never)
-    static func tile2(_ s: LSTMStepPointers, _ row: Int, _ unit: Int, _ w: UnsafePointer<Float>, _ H: Int) {
-        tile(2, s, row, unit, w, H)
+    static func tile2(_ s: LSTMStepPointers, _ row: Int, _ pass: TilePass) {
+        tile(2, s, row, pass)
     }
 
     /// One row: 4 accumulators (FMA latency bound; only for a last odd row).
     @inline(never)
-    static func tile1(_ s: LSTMStepPointers, _ row: Int, _ unit: Int, _ w: UnsafePointer<Float>, _ H: Int) {
-        tile(1, s, row, unit, w, H)
+    static func tile1(_ s: LSTMStepPointers, _ row: Int, _ pass: TilePass) {
+        tile(1, s, row, pass)
     }
 
     /// The four gates of one row for L units.
@@ -135,6 +180,19 @@ public final class LSTMFusedStep<V: KernelFloatVector>: @unchecked Sendable {
         @inline(__always)
         init(i: V, f: V, g: V, o: V) { self.i = i; self.f = f; self.g = g; self.o = o }
 
+        /// Saved accumulators: four vectors at `p`.
+        @inline(__always)
+        init(saved p: UnsafePointer<Float>) {
+            let L = V.scalarCount
+            i = load(p, as: V.self); f = load(p + L, as: V.self); g = load(p + 2 * L, as: V.self); o = load(p + 3 * L, as: V.self)
+        }
+
+        @inline(__always)
+        func save(_ p: UnsafeMutablePointer<Float>) {
+            let L = V.scalarCount
+            store(i, p); store(f, p + L); store(g, p + 2 * L); store(o, p + 3 * L)
+        }
+
         /// One FMA per gate: += a · w.
         @inline(__always)
         mutating func add(_ a: Float, _ wi: V, _ wf: V, _ wg: V, _ wo: V) {
@@ -147,20 +205,31 @@ public final class LSTMFusedStep<V: KernelFloatVector>: @unchecked Sendable {
     /// An R-row tile (R ≤ 6, a constant once inlined into the tile functions): 4R
     /// accumulators, each gate's weights loaded once per k and used by every row.
     @inline(__always)
-    static func tile(_ R: Int, _ s: LSTMStepPointers, _ row: Int, _ unit: Int, _ w: UnsafePointer<Float>, _ H: Int) {
-        let L = V.scalarCount
-        let b = s.bias + unit
-        let bias = Gates(i: load(b, as: V.self), f: load(b + H, as: V.self), g: load(b + 2 * H, as: V.self), o: load(b + 3 * H, as: V.self))
-        var x0 = Gates(s, row: row, unit: unit, bias: bias, H)
-        var x1 = R > 1 ? Gates(s, row: row + 1, unit: unit, bias: bias, H) : bias
-        var x2 = R > 2 ? Gates(s, row: row + 2, unit: unit, bias: bias, H) : bias
-        var x3 = R > 3 ? Gates(s, row: row + 3, unit: unit, bias: bias, H) : bias
-        var x4 = R > 4 ? Gates(s, row: row + 4, unit: unit, bias: bias, H) : bias
-        var x5 = R > 5 ? Gates(s, row: row + 5, unit: unit, bias: bias, H) : bias
+    static func tile(_ R: Int, _ s: LSTMStepPointers, _ row: Int, _ pass: TilePass) {
+        let L = V.scalarCount, H = pass.depth, unit = pass.unit
+        var x0: Gates, x1: Gates, x2: Gates, x3: Gates, x4: Gates, x5: Gates
+        if pass.resuming, let saved = pass.partial {
+            let p = saved + row * 4 * L
+            x0 = Gates(saved: p)
+            x1 = R > 1 ? Gates(saved: p + 4 * L) : x0
+            x2 = R > 2 ? Gates(saved: p + 8 * L) : x0
+            x3 = R > 3 ? Gates(saved: p + 12 * L) : x0
+            x4 = R > 4 ? Gates(saved: p + 16 * L) : x0
+            x5 = R > 5 ? Gates(saved: p + 20 * L) : x0
+        } else {
+            let b = s.bias + unit
+            let bias = Gates(i: load(b, as: V.self), f: load(b + H, as: V.self), g: load(b + 2 * H, as: V.self), o: load(b + 3 * H, as: V.self))
+            x0 = Gates(s, row: row, unit: unit, bias: bias, H)
+            x1 = R > 1 ? Gates(s, row: row + 1, unit: unit, bias: bias, H) : bias
+            x2 = R > 2 ? Gates(s, row: row + 2, unit: unit, bias: bias, H) : bias
+            x3 = R > 3 ? Gates(s, row: row + 3, unit: unit, bias: bias, H) : bias
+            x4 = R > 4 ? Gates(s, row: row + 4, unit: unit, bias: bias, H) : bias
+            x5 = R > 5 ? Gates(s, row: row + 5, unit: unit, bias: bias, H) : bias
+        }
         if let hidden = s.previousHidden {
-            let a0 = hidden + row * H, a1 = a0 + H, a2 = a1 + H, a3 = a2 + H, a4 = a3 + H, a5 = a4 + H
-            var wk = w
-            for k in 0..<H {
+            let a0 = hidden + row * H + pass.first, a1 = a0 + H, a2 = a1 + H, a3 = a2 + H, a4 = a3 + H, a5 = a4 + H
+            var wk = pass.weights
+            for k in 0..<pass.count {
                 if L >= 16 {
                     // 32 registers: the four gates' weights, then each row's broadcast and its
                     // four FMAs (6 rows: 24 accumulators + 4 weights + 1 broadcast).
@@ -211,6 +280,16 @@ public final class LSTMFusedStep<V: KernelFloatVector>: @unchecked Sendable {
                 if R > 5 { x5.o = x5.o.addingProduct(s5, wo) }
                 wk += 4 * L
             }
+        }
+        if !pass.finishing, let saved = pass.partial {
+            let p = saved + row * 4 * L
+            x0.save(p)
+            if R > 1 { x1.save(p + 4 * L) }
+            if R > 2 { x2.save(p + 8 * L) }
+            if R > 3 { x3.save(p + 12 * L) }
+            if R > 4 { x4.save(p + 16 * L) }
+            if R > 5 { x5.save(p + 20 * L) }
+            return
         }
         finish(x0, s, row, unit, H)
         if R > 1 { finish(x1, s, row + 1, unit, H) }

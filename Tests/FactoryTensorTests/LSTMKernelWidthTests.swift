@@ -2,7 +2,7 @@
 // instantiated explicitly so that every machine tests both: the gate functions against
 // Double, the fused step and the separate cell kernels against plain Double loops for every
 // tile height, and the fused step against the unfused path (PackedMatrix, then the cell
-// kernel) and across widths, bit for bit.
+// kernel) and across widths, bit for bit; the step run in slices of k equals it in one pass.
 
 import FactoryTensor
 import Foundation
@@ -59,8 +59,8 @@ private struct StepCase {
     }
 
     /// Runs LSTMFusedStep<V>.
-    mutating func fused<V: KernelFloatVector>(_ type: V.Type, keeping: Bool = true) {
-        let step = LSTMFusedStep<V>(weight: weight, hiddenSize: H)
+    mutating func fused<V: KernelFloatVector>(_ type: V.Type, keeping: Bool = true, depthSlice: Int? = nil) {
+        let step = LSTMFusedStep<V>(weight: weight, hiddenSize: H, depthSlice: depthSlice)
         let rows = rows
         projected.withUnsafeBufferPointer { p in
             bias.withUnsafeBufferPointer { b in
@@ -174,6 +174,28 @@ private struct StepCase {
             #expect(other.newHidden == results[0].newHidden && other.newCell == results[0].newCell, "rows \(rows)")
             #expect(other.activations == results[0].activations && other.cellTanh == results[0].cellTanh)
         }
+    }
+
+    /// The step over k in slices (accumulators saved between slices) adds the same products
+    /// in the same order as one pass: equal bit for bit, for slices that divide H or leave a
+    /// remainder, and every tile height; and within 2e-5 of Double.
+    @Test(arguments: [1, 5, 6, 11, 16])
+    func fusedStepInDepthSlicesEqualsOnePass(rows: Int) {
+        func check<V: KernelFloatVector>(_ type: V.Type, H: Int, slices: [Int]) {
+            var whole = StepCase(rows: rows, H: H, seed: UInt64(400 + rows))
+            whole.fused(V.self, depthSlice: H)
+            let expected = whole.reference()
+            #expect(TestData.maximumDifference(whole.newHidden, expected.hidden) < 2e-5, "\(V.self) rows \(rows) H \(H)")
+            for slice in slices {
+                var sliced = StepCase(rows: rows, H: H, seed: UInt64(400 + rows))
+                sliced.fused(V.self, depthSlice: slice)
+                #expect(sliced.newHidden == whole.newHidden && sliced.newCell == whole.newCell, "\(V.self) H \(H) slice \(slice)")
+                #expect(sliced.activations == whole.activations && sliced.cellTanh == whole.cellTanh)
+            }
+        }
+        check(SIMD8<Float>.self, H: 24, slices: [1, 5, 8, 23])
+        check(SIMD16<Float>.self, H: 48, slices: [1, 7, 16, 47])
+        check(SIMD16<Float>.self, H: 256, slices: [64, 100])
     }
 
     /// The separate cell kernels, forward and backward, against Double for hidden sizes with
