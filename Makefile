@@ -12,7 +12,8 @@ APT_PACKAGES := libopenblas-dev libpng-dev libjpeg-dev libsndfile1-dev libsoxr-d
 #   AVX-512 (F, CD, BW, DQ, VL: Intel Skylake-SP and later, AMD Zen 4 and later) -> skylake-avx512,
 #     and the hot kernels take their 16-lane form (FACTORY_AVX512: one 512-bit register per vector);
 #   AVX2 with FMA -> haswell: the 8-lane kernels use one 256-bit register instead of two 128-bit ones.
-# `make TARGET_CPU=haswell` forces the 8-lane build; `make TARGET_CPU=` builds for the baseline x86-64.
+# `make TARGET_CPU=haswell` forces the 8-lane build; `make TARGET_CPU=` builds for the baseline x86-64,
+# where every vector multiply-add is a per-lane libm fmaf call (no FMA instruction): 30-75x slower models.
 AVX512_FLAGS := avx512f avx512cd avx512bw avx512dq avx512vl
 TARGET_CPU   ?= $(shell if [ -r /proc/cpuinfo ]; then \
                   if for flag in $(AVX512_FLAGS); do grep -qw $$flag /proc/cpuinfo || exit 1; done; then echo skylake-avx512; \
