@@ -188,8 +188,11 @@ struct KCenterKernelTests {
         let rounded = rotated.map { Float(Float16($0)) }
         let reference = PatchCoreMathTests.bruteForceGreedy(rounded, dimensions: dimensions, selecting: selecting, start: 123)
         for lanes in [8, 16] {
-            let fast = CoresetSelection.greedyKCenter(points: rotated, dimensions: dimensions, selecting: selecting, start: 123, halfPrecision: true, lanes: lanes)
-            #expect(fast == reference, "\(lanes) lanes")
+            for batch in [1, 32, 64] {
+                let fast = CoresetSelection.greedyKCenter(points: rotated, dimensions: dimensions, selecting: selecting, start: 123, halfPrecision: true,
+                                                          lanes: lanes, batch: batch)
+                #expect(fast == reference, "\(lanes) lanes, batch \(batch)")
+            }
         }
     }
 }

@@ -50,10 +50,14 @@ struct PatchCoreMathTests {
         let points = Self.points(count: shape.count, dimensions: shape.dimensions, clusters: shape.clusters, seed: UInt64(shape.count))
         let start = shape.count / 3
         let reference = Self.bruteForceGreedy(points, dimensions: shape.dimensions, selecting: shape.selecting, start: start)
+        // One centre per sweep (batch 1), or several: the same result.
         for lanes in [8, 16] {
-            let fast = CoresetSelection.greedyKCenter(points: points, dimensions: shape.dimensions, selecting: shape.selecting, start: start, lanes: lanes)
-            #expect(fast == reference, "\(lanes) lanes")
-            #expect(Set(fast).count == fast.count, "no centre twice")
+            for batch in [1, 4, 32] {
+                let fast = CoresetSelection.greedyKCenter(points: points, dimensions: shape.dimensions, selecting: shape.selecting, start: start, lanes: lanes,
+                                                          batch: batch)
+                #expect(fast == reference, "\(lanes) lanes, batch \(batch)")
+                #expect(Set(fast).count == fast.count, "no centre twice")
+            }
         }
     }
 
@@ -90,8 +94,10 @@ struct PatchCoreMathTests {
         for threads in [1, 2] {
             Parallel.threadCount = threads
             for lanes in [8, 16] {
-                let chosen = CoresetSelection.greedyKCenter(points: points, dimensions: dimensions, selecting: 1100, start: 3, lanes: lanes)
-                #expect(chosen == reference, "\(threads) threads, \(lanes) lanes")
+                for batch in [1, 32] {
+                    let chosen = CoresetSelection.greedyKCenter(points: points, dimensions: dimensions, selecting: 1100, start: 3, lanes: lanes, batch: batch)
+                    #expect(chosen == reference, "\(threads) threads, \(lanes) lanes, batch \(batch)")
+                }
             }
         }
     }
@@ -148,6 +154,11 @@ struct PatchCoreMathTests {
         for selecting in [3, 40, 700] {
             let chosen = CoresetSelection.greedyKCenter(points: points, dimensions: dimensions, selecting: selecting, start: 5, lanes: lanes)
             #expect(Self.isGreedyOrder(chosen, points: points, dimensions: dimensions, selecting: selecting), "selecting \(selecting)")
+            // Ties are broken the same way whether the centres are swept one at a time or in batches.
+            for batch in [1, 5] {
+                let other = CoresetSelection.greedyKCenter(points: points, dimensions: dimensions, selecting: selecting, start: 5, lanes: lanes, batch: batch)
+                #expect(other == chosen, "selecting \(selecting), batch \(batch)")
+            }
             let half = CoresetSelection.greedyKCenter(points: points, dimensions: dimensions, selecting: selecting, start: 5, halfPrecision: true, lanes: lanes)
             let rounded = points.map { Float(Float16($0)) }
             #expect(Self.isGreedyOrder(half, points: rounded, dimensions: dimensions, selecting: selecting), "half precision, selecting \(selecting)")
