@@ -11,11 +11,12 @@
 // it than its own distance: see `KCenterSearch.run`), and one sweep serves the whole batch:
 // in high dimensions most clusters are within reach of every new centre, so a batch of 20-30
 // centres loads each cluster once instead of 20-30 times (on the benchmark's features,
-// 3.3 M cluster visits instead of 19.8 M). Partial squared distances over the leading
-// (largest-variance) coordinates, one vector of centres (`KernelVector`'s lanes: 16 in an
-// AVX-512 build, centres stored transposed) or eight members at a time, rule out most
-// (cluster, centre) and (member, centre) pairs before any whole distance is computed
-// (KCenterKernels.swift, with a safety factor so that rounding never rules out a move).
+// 3.3 M cluster visits instead of 19.8 M). The batch's distances to every centre come from
+// one GEMM (products and squared norms, lowered by their rounding), checked one vector of
+// centres (`KernelVector`'s lanes: 16 in an AVX-512 build) at a time; partial squared
+// distances over the leading (largest-variance) coordinates of eight members at a time rule
+// out most (member, centre) pairs before any whole distance is computed (KCenterKernels.swift,
+// with a safety factor so that rounding never rules out a move).
 // Each cluster keeps its members sorted by distance to the centre (a scan stops at the first
 // member too close to it), with distances and leading coordinates in blocks of eight
 // (transposed) and rows that never move; the widest cluster comes from a tournament tree;
@@ -230,25 +231,25 @@ struct KCenterScanBuffers {
 struct KCenterSweep<Scalar: KCenterScalar>: @unchecked Sendable {
     let dimensions: Int
     let leading: Int
-    let centreLeading: Int
-    let centreColumns: UnsafeMutablePointer<Scalar>
+    /// Squared norms of the centres, and the radii (both 0 past the last centre).
+    let centreNorms: UnsafeMutablePointer<Float>
     let radii: UnsafeMutablePointer<Float>
+    /// Row i: the batch's centre i times every centre (`centreStride` apart).
+    let products: UnsafePointer<Float>
     let centreStride: Int
+    let centreCount: Int
 
     /// For the centres in `blocks` (`V.scalarCount` each), finds which of the batch's new
-    /// centres (`batch` rows of `dimensions` floats at `centres`) can take members from their
-    /// clusters (|c - c_j| < 2 r_j, with lower bounds on |c - c_j|²), one vector of centres
-    /// at a time: the first `centreLeading` coordinates rule out most pairs, the rest of the
-    /// coordinates follow (32 at a time, until no lane is left), and scans each such cluster
-    /// once for all of them.
-    func callAsFunction<V: KernelFloatVector>(_: V.Type, blocks: Range<Int>, centres: UnsafePointer<Float>, batch: Int,
+    /// centres (`batch` rows of `dimensions` floats at `centres`, squared norms `norms`) can
+    /// take members from their clusters (|c - c_j| < 2 r_j), one vector of centres at a time,
+    /// and scans each such cluster once for all of them. |c - c_j|² comes from the products
+    /// c·c_j (a GEMM) and the squared norms, lowered by their rounding: 2e-5 (|c|² + |c_j|²)
+    /// is far more than the error of Float dot products of 128 terms (about 128 units in the last place of |c| |c_j|).
+    func callAsFunction<V: KernelFloatVector>(_: V.Type, blocks: Range<Int>, centres: UnsafePointer<Float>, norms: UnsafePointer<Float>, batch: Int,
                                               clusters: UnsafeMutablePointer<KCenterCluster<Scalar>>, moves: inout KCenterScratch<Scalar>) {
         let lanes = V.scalarCount
         let margin = KCenterSearch<Scalar>.margin, slack = KCenterSearch<Scalar>.distanceSlack
-        let keepFactor = V(repeating: margin * KCenterKernels.partialSumFactor)
-        // Past `limit` (with the early exits' factor) the bound (1 - slack) |c - c_j|²
-        // exceeds margin r_j².
-        let limitFactor = V(repeating: margin / (1 - slack) * KCenterKernels.partialSumFactor)
+        let roundingFactor = V(repeating: 1 - 2e-5), lowering = V(repeating: 1 - slack)
         // Per lane (cluster) of the current block: its candidate batch centres (in batch order)
         // and their bounds, `batch` places each.
         let candidateCentres = UnsafeMutablePointer<Int32>.allocate(capacity: batch * lanes)
@@ -264,27 +265,19 @@ struct KCenterSweep<Scalar: KCenterScalar>: @unchecked Sendable {
         var touched: UInt32 = 0
         for block in blocks {
             let first = block * lanes
-            let columns = centreColumns + first
             let radiusValues = UnsafeRawPointer(radii + first).loadUnaligned(as: V.self)
-            let radiusLimits = radiusValues * keepFactor, wholeLimits = radiusValues * limitFactor
             let boundLimits = radiusValues * V(repeating: margin)
+            let blockNorms = UnsafeRawPointer(centreNorms + first).loadUnaligned(as: V.self)
+            // Lanes past the last centre never take part.
+            let validLanes = first + lanes <= centreCount ? (1 << lanes) - 1 : (1 << (centreCount - first)) - 1
             var any = 0
             for centre in 0..<batch {
-                let point = centres + centre * dimensions
-                var partial = KCenterKernels.leadingSquaredDistances(columns, stride: centreStride, point, leading: centreLeading, as: V.self)
-                var keep = KCenterKernels.laneBits(partial, lessThan: radiusLimits)
-                var row = centreLeading
-                while keep != 0 && row < dimensions {
-                    let end = Swift.min(row + 32, dimensions)
-                    partial += KCenterKernels.leadingSquaredDistances(columns + row * centreStride, stride: centreStride, point + row, leading: end - row,
-                                                                      as: V.self)
-                    row = end
-                    keep &= KCenterKernels.laneBits(partial, lessThan: wholeLimits)
-                }
+                let norm = V(repeating: norms[centre])
+                let product = UnsafeRawPointer(products + centre * centreStride + first).loadUnaligned(as: V.self)
+                // (|c|² + |c_j|²)(1 - 2e-5) - 2 c·c_j, lowered again for the bound's own rounding.
+                let bounds = ((norm + blockNorms) * roundingFactor - (product + product)) * lowering
+                var keep = validLanes & KCenterKernels.laneBits(bounds, lessThan: boundLimits)
                 if keep == 0 { continue }
-                // Whole distances now: lower bounds with the summation's rounding taken off.
-                let bounds = partial * V(repeating: 1 - slack)
-                keep &= KCenterKernels.laneBits(bounds, lessThan: boundLimits)
                 UnsafeMutableRawPointer(laneBounds).storeBytes(of: bounds, as: V.self)
                 any |= keep
                 while keep != 0 {
@@ -334,13 +327,12 @@ struct KCenterSearch<Scalar: KCenterScalar> {
     /// Leading coordinates in the partial distances of members (stored with each cluster),
     /// and in the first partial distances of centres.
     let leading: Int
-    let centreLeading: Int
-    /// Per centre: its point index and cluster; coordinates (transposed: column h of centre
-    /// i at `h * centreStride + i`, `centreStride` a multiple of 16) and squared radii (0
-    /// past the last).
+    /// Per centre: its point index and cluster; coordinates (Float rows), squared norms and
+    /// squared radii (both 0 past the last; `centreStride`, a multiple of 16, places each).
     var centres: [Int] = []
     let clusters: UnsafeMutablePointer<KCenterCluster<Scalar>>
-    let centreColumns: UnsafeMutablePointer<Scalar>
+    let centreRows: UnsafeMutablePointer<Float>
+    let centreNorms: UnsafeMutablePointer<Float>
     let radii: UnsafeMutablePointer<Float>
     let centreStride: Int
     var tournament: KCenterTournament
@@ -356,10 +348,11 @@ struct KCenterSearch<Scalar: KCenterScalar> {
         self.count = count
         self.dimensions = dimensions
         leading = Swift.min(16, dimensions)
-        centreLeading = Swift.min(32, dimensions)
         centreStride = (Swift.max(capacity, 1) + 15) / 16 * 16
-        centreColumns = .allocate(capacity: dimensions * centreStride)
-        centreColumns.initialize(repeating: Scalar(0), count: dimensions * centreStride)
+        centreRows = .allocate(capacity: dimensions * centreStride)
+        centreRows.initialize(repeating: 0, count: dimensions * centreStride)
+        centreNorms = .allocate(capacity: centreStride)
+        centreNorms.initialize(repeating: 0, count: centreStride)
         radii = .allocate(capacity: centreStride)
         radii.initialize(repeating: 0, count: centreStride)
         tournament = KCenterTournament(capacity: capacity)
@@ -367,7 +360,8 @@ struct KCenterSearch<Scalar: KCenterScalar> {
     }
 
     func release() {
-        centreColumns.deallocate()
+        centreRows.deallocate()
+        centreNorms.deallocate()
         radii.deallocate()
         for slot in 0..<centres.count { clusters[slot].release() }
         clusters.deinitialize(count: centres.count)
@@ -411,12 +405,7 @@ struct KCenterSearch<Scalar: KCenterScalar> {
             for candidate in 0..<count {
                 var lanes = prefixLanes & KCenterKernels.laneBits(scaledDistances .>= SIMD8(repeating: Swift.max(bounds[candidate], .leastNormalMagnitude)))
                 if lanes != 0 {
-                    let centre = centres + Int(candidates[candidate]) * dimensions
-                    var sums = SIMD8<Float>()
-                    for row in 0..<leading {
-                        let difference = converted[row] - SIMD8(repeating: centre[row])
-                        sums.addProduct(difference, difference)
-                    }
+                    let sums = KCenterKernels.leadingSquaredDistances8(converted, centres + Int(candidates[candidate]) * dimensions, leading: leading)
                     partials[candidate] = sums
                     lanes &= KCenterKernels.laneBits(sums .< memberDistances * KCenterKernels.partialSumFactor)
                 }
@@ -483,6 +472,13 @@ struct KCenterSearch<Scalar: KCenterScalar> {
         moves.shrunk.append(slot)
     }
 
+    /// `|x|²`, a Float sum (its rounding is covered where it is used).
+    static func squaredNorm(_ x: UnsafePointer<Float>, _ dimensions: Int) -> Float {
+        var sum: Float = 0
+        for index in 0..<dimensions { sum += x[index] * x[index] }
+        return sum
+    }
+
     /// Room for `count` coordinates on a cache-line boundary (with 128 Float16 values a row is
     /// four whole lines, and the leading values that the early exits read first share one).
     static func allocateRows(_ count: Int) -> UnsafeMutablePointer<Scalar> {
@@ -493,7 +489,8 @@ struct KCenterSearch<Scalar: KCenterScalar> {
     mutating func addCentre(_ centre: Int, _ cluster: KCenterCluster<Scalar>) {
         let slot = centres.count
         let row = points + centre * dimensions
-        for column in 0..<dimensions { centreColumns[column * centreStride + slot] = row[column] }
+        for column in 0..<dimensions { centreRows[slot * dimensions + column] = row[column].floatValue }
+        centreNorms[slot] = KCenterSearch.squaredNorm(centreRows + slot * dimensions, dimensions)
         (clusters + slot).initialize(to: cluster)
         centres.append(centre)
         setRadius(slot)
@@ -538,7 +535,9 @@ struct KCenterSearch<Scalar: KCenterScalar> {
         addCentre(start, first)
         // The batch: its points, and their coordinates as floats (rows).
         let centreValues = UnsafeMutablePointer<Float>.allocate(capacity: maximumBatch * dimensions)
-        defer { centreValues.deallocate() }
+        let batchNorms = UnsafeMutablePointer<Float>.allocate(capacity: maximumBatch)
+        let products = UnsafeMutablePointer<Float>.allocate(capacity: maximumBatch * centreStride)
+        defer { centreValues.deallocate(); batchNorms.deallocate(); products.deallocate() }
         var batch: [Int] = []
         // Members taken off the front of each cluster by the batch so far.
         var taken: [Int: Int] = [:]
@@ -572,18 +571,24 @@ struct KCenterSearch<Scalar: KCenterScalar> {
             // contiguous run of centres) when there are many centres.
             for part in parts.indices { parts[part].clear() }
             let blocks = (centreCount + lanes - 1) / lanes
-            let sweep = KCenterSweep(dimensions: dimensions, leading: leading, centreLeading: centreLeading, centreColumns: centreColumns, radii: radii,
-                                     centreStride: centreStride)
+            // Every product of a batch centre and a centre, in one GEMM.
+            BLAS.gemm(rows: batchCount, columns: centreCount, depth: dimensions,
+                      MatrixOperand(pointer: centreValues, leadingDimension: dimensions, transposed: false),
+                      MatrixOperand(pointer: centreRows, leadingDimension: dimensions, transposed: true),
+                      products, leadingDimension: centreStride)
+            for centre in 0..<batchCount { batchNorms[centre] = Self.squaredNorm(centreValues + centre * dimensions, dimensions) }
+            let sweep = KCenterSweep<Scalar>(dimensions: dimensions, leading: leading, centreNorms: centreNorms, radii: radii, products: UnsafePointer(products),
+                                     centreStride: centreStride, centreCount: centreCount)
             let clusters = self.clusters
             let batchCentres = UnsafePointer(centreValues)
             parts.withUnsafeMutableBufferPointer { partBuffer in
                 if threads <= 1 || centreCount * batchCount < 1024 {
-                    sweep(V.self, blocks: 0..<blocks, centres: batchCentres, batch: batchCount, clusters: clusters, moves: &partBuffer[0])
+                    sweep(V.self, blocks: 0..<blocks, centres: batchCentres, norms: batchNorms, batch: batchCount, clusters: clusters, moves: &partBuffer[0])
                 } else {
-                    let box = UncheckedSendable((clusters, partBuffer.baseAddress!, batchCentres))
+                    let box = UncheckedSendable((clusters, partBuffer.baseAddress!, batchCentres, UnsafePointer(batchNorms)))
                     DispatchQueue.concurrentPerform(iterations: threads) { part in
-                        let (clusters, parts, batchCentres) = box.value
-                        sweep(V.self, blocks: blocks * part / threads ..< blocks * (part + 1) / threads, centres: batchCentres, batch: batchCount,
+                        let (clusters, parts, batchCentres, batchNorms) = box.value
+                        sweep(V.self, blocks: blocks * part / threads ..< blocks * (part + 1) / threads, centres: batchCentres, norms: batchNorms, batch: batchCount,
                               clusters: clusters, moves: &parts[part])
                     }
                 }

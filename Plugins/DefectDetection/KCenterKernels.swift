@@ -1,15 +1,12 @@
 // KCenterKernels: the inner loops of the greedy k-centre coreset (CoresetSelection.swift) —
 // squared distances of stored rows (Float or Float16) to a Float point, whole or with an
 // early exit once a partial sum shows the distance cannot fall below a limit; partial
-// squared distances over the leading coordinates of eight points, or of one vector's lanes
-// of points (generic over the vector type: 16 in an AVX-512 build), at once (stored transposed);
-// and a tournament tree that finds the widest cluster. Exactness notes are on each kernel:
-// the search's result must not depend on which of them it used. Not here: the search itself.
+// squared distances over the leading coordinates of eight points at once (stored
+// transposed); lane masks of comparisons (8 or 16 lanes); and a tournament tree that finds
+// the widest cluster. Exactness notes are on each kernel: the search's result must not
+// depend on which of them it used. Not here: the search itself.
 
 import FactoryKit
-#if arch(x86_64) && canImport(_Builtin_intrinsics)
-import _Builtin_intrinsics.intel
-#endif
 
 /// How the greedy k-centre search stores coordinates: `Float`, or `Float16` (half the memory
 /// traffic, for points already rounded to half precision). Arithmetic is in Float.
@@ -19,20 +16,6 @@ public protocol KCenterScalar: Sendable {
     var floatValue: Float { get }
     /// Eight consecutive values, as floats.
     static func load8(_ pointer: UnsafePointer<Self>) -> SIMD8<Float>
-    /// Sixteen consecutive values, as floats.
-    static func load16(_ pointer: UnsafePointer<Self>) -> SIMD16<Float>
-}
-
-extension KCenterScalar {
-    /// `V.scalarCount` consecutive values (8 or 16), as floats.
-    @inline(__always)
-    static func load<V: KernelFloatVector>(_ pointer: UnsafePointer<Self>, as _: V.Type) -> V {
-        if V.scalarCount == 8 { return unsafeBitCast(load8(pointer), to: V.self) }
-        if V.scalarCount == 16 { return unsafeBitCast(load16(pointer), to: V.self) }
-        var values = V()
-        for lane in 0..<V.scalarCount { values[lane] = pointer[lane].floatValue }
-        return values
-    }
 }
 
 extension Float: KCenterScalar {
@@ -40,24 +23,12 @@ extension Float: KCenterScalar {
     @inline(__always) public static func load8(_ pointer: UnsafePointer<Float>) -> SIMD8<Float> {
         UnsafeRawPointer(pointer).loadUnaligned(as: SIMD8<Float>.self)
     }
-    @inline(__always) public static func load16(_ pointer: UnsafePointer<Float>) -> SIMD16<Float> {
-        UnsafeRawPointer(pointer).loadUnaligned(as: SIMD16<Float>.self)
-    }
 }
 
 extension Float16: KCenterScalar {
     @inline(__always) public var floatValue: Float { Float(self) }
     @inline(__always) public static func load8(_ pointer: UnsafePointer<Float16>) -> SIMD8<Float> {
         SIMD8<Float>(UnsafeRawPointer(pointer).loadUnaligned(as: SIMD8<Float16>.self))
-    }
-    /// One conversion instruction in an AVX-512 build (the generic `SIMD16<Float>(_:)` is an
-    /// out-of-line call there that returns four 128-bit halves).
-    @inline(__always) public static func load16(_ pointer: UnsafePointer<Float16>) -> SIMD16<Float> {
-        #if arch(x86_64) && canImport(_Builtin_intrinsics) && FACTORY_AVX512
-        return _mm512_cvtph_ps(UnsafeRawPointer(pointer).loadUnaligned(as: SIMD4<Int64>.self))
-        #else
-        return SIMD16<Float>(UnsafeRawPointer(pointer).loadUnaligned(as: SIMD16<Float16>.self))
-        #endif
     }
 }
 
@@ -121,39 +92,15 @@ public enum KCenterKernels {
         NearestNeighbourIndex.negativeLanes(V().replacing(with: -1, where: V.lanesLess(a, b)))
     }
 
-    /// ``leadingSquaredDistances8(_:stride:_:leading:)`` for the `V.scalarCount` points of a
-    /// transposed block (rows of `stride` values, `V.scalarCount` points from `values`): two
-    /// accumulators (even and odd rows), so the sums' rounding may differ from the
-    /// eight-point kernel's by a few units in the last place (compare with ``partialSumFactor``).
+    /// `Σ_{h < leading} (rows[h][i] - y[h])²` for the eight points i = 0..<8 of a block whose
+    /// leading coordinates are `rows` (row h: coordinate h of the eight points, as floats,
+    /// converted once for all the centres a block is compared with). A lower bound on each
+    /// point's whole squared distance to `y` (up to rounding: compare with ``partialSumFactor``).
     @inline(__always)
-    public static func leadingSquaredDistances<V: KernelFloatVector, Scalar: KCenterScalar>(_ values: UnsafePointer<Scalar>, stride: Int, _ y: UnsafePointer<Float>,
-                                                                               leading: Int, as _: V.Type) -> V {
-        var even = V(), odd = V()
-        var row = 0
-        while row + 2 <= leading {
-            let a = Scalar.load(values + row * stride, as: V.self) - V(repeating: y[row])
-            let b = Scalar.load(values + (row + 1) * stride, as: V.self) - V(repeating: y[row + 1])
-            even.addProduct(a, a)
-            odd.addProduct(b, b)
-            row += 2
-        }
-        if row < leading {
-            let a = Scalar.load(values + row * stride, as: V.self) - V(repeating: y[row])
-            even.addProduct(a, a)
-        }
-        return even + odd
-    }
-
-    /// `Σ_{h < leading} (values[h * stride + i] - y[h])²` for the eight points i = 0..<8 of a
-    /// transposed block (`leading` rows of `stride` values; `values` points at the first
-    /// point's entry of row 0). A lower bound on each point's whole squared distance to `y`
-    /// (up to rounding: compare with ``partialSumFactor``).
-    @inline(__always)
-    public static func leadingSquaredDistances8<Scalar: KCenterScalar>(_ values: UnsafePointer<Scalar>, stride: Int, _ y: UnsafePointer<Float>,
-                                                                       leading: Int) -> SIMD8<Float> {
+    public static func leadingSquaredDistances8(_ rows: UnsafePointer<SIMD8<Float>>, _ y: UnsafePointer<Float>, leading: Int) -> SIMD8<Float> {
         var sums = SIMD8<Float>()
         for row in 0..<leading {
-            let difference = Scalar.load8(values + row * stride) - SIMD8(repeating: y[row])
+            let difference = rows[row] - SIMD8(repeating: y[row])
             sums.addProduct(difference, difference)
         }
         return sums
