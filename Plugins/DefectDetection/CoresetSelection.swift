@@ -541,7 +541,10 @@ struct KCenterSearch<Scalar: KCenterScalar> {
         var batch: [Int] = []
         // Members taken off the front of each cluster by the batch so far.
         var taken: [Int: Int] = [:]
-        var parts = [KCenterScratch<Scalar>](repeating: KCenterScratch(), count: threads)
+        // With several threads, the centres in runs four times as many as the threads, taken in
+        // turn by whichever thread is free (clusters differ in cost): one scratch per run.
+        let runs = threads > 1 ? 4 * threads : 1
+        var parts = [KCenterScratch<Scalar>](repeating: KCenterScratch(), count: runs)
         while centres.count < target {
             batch.removeAll(keepingCapacity: true)
             taken.removeAll(keepingCapacity: true)
@@ -567,8 +570,8 @@ struct KCenterSearch<Scalar: KCenterScalar> {
             }
             guard !batch.isEmpty else { break }
             let centreCount = centres.count, batchCount = batch.count
-            // Every cluster the batch can take members from, scanned: on all threads (each a
-            // contiguous run of centres) when there are many centres.
+            // Every cluster the batch can take members from, scanned: on all threads (runs of
+            // contiguous centres) when there are many centres.
             for part in parts.indices { parts[part].clear() }
             let blocks = (centreCount + lanes - 1) / lanes
             // Every product of a batch centre and a centre, in one GEMM.
@@ -586,9 +589,9 @@ struct KCenterSearch<Scalar: KCenterScalar> {
                     sweep(V.self, blocks: 0..<blocks, centres: batchCentres, norms: batchNorms, batch: batchCount, clusters: clusters, moves: &partBuffer[0])
                 } else {
                     let box = UncheckedSendable((clusters, partBuffer.baseAddress!, batchCentres, UnsafePointer(batchNorms)))
-                    DispatchQueue.concurrentPerform(iterations: threads) { part in
+                    DispatchQueue.concurrentPerform(iterations: runs) { part in
                         let (clusters, parts, batchCentres, batchNorms) = box.value
-                        sweep(V.self, blocks: blocks * part / threads ..< blocks * (part + 1) / threads, centres: batchCentres, norms: batchNorms, batch: batchCount,
+                        sweep(V.self, blocks: blocks * part / runs ..< blocks * (part + 1) / runs, centres: batchCentres, norms: batchNorms, batch: batchCount,
                               clusters: clusters, moves: &parts[part])
                     }
                 }
