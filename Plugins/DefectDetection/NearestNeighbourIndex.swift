@@ -6,19 +6,22 @@
 // the residual beyond them: a weaker bound for p₁ + 1 multiply-adds instead of p + 1.
 // The bank is stored in blocks of L rows (L = the kernel vector's lanes: 16 in an AVX-512
 // build, 8 otherwise; the bound kernels are generic over the vector type), ordered by a k-d
-// split of the principal coordinates so that near rows share blocks. Eight consecutive
-// queries at a time make one pass over the blocks: the first-stage bounds of 8 queries x L
-// rows in registers (nothing written to memory); for a block and query where one can beat the query's best distance so far (with a
-// rounding margin), the rest of the full bound; for a row whose full bound can still win, the
-// exact distance. A query's best starts from the nearest rows of the previous eight queries
-// (neighbouring patches are often near each other), so few rows pass. The result is the exact
-// minimum (Float32 rounding of the direct distance), the same as the brute-force GEMM search
-// of NearestNeighbours up to rounding; how many rows pass depends on the data (on the
-// benchmark's features, about 300 of 1,960 blocks of 8 reach the second stage and about 30 of
-// 15,680 rows the exact distance). Ball or box bounds on clusters of the bank prune almost nothing on
-// those features (a patch's nearest distance is about a cluster's radius), so every row gets
-// the first-stage bound. Not here: the brute-force search (NearestNeighbours), building the
-// bank (CoresetSelection).
+// split of the principal coordinates so that near rows share blocks (the split is kept as a
+// k-d tree whose leaves are the blocks). Sixteen consecutive queries at a time make one pass
+// over the blocks: the first-stage bounds of 16 queries x L rows in registers (nothing written
+// to memory); for a block and query where one can beat the query's best distance so far (with
+// a rounding margin), the rest of the full bound; for a row whose full bound can still win, the
+// exact distance. The 16 groups of a tile of 256 queries pass over one chunk of 64 blocks
+// before the next, so a chunk's bounds and rows come from L2 for all of them. A query's best
+// starts from the rows of its own leaf block and the nearest of those of the queries just
+// before and after it (neighbouring patches are often near each other), so few rows pass. The
+// result is the exact minimum (Float32 rounding of the direct distance), the same as the
+// brute-force GEMM search of NearestNeighbours up to rounding; how many rows pass depends on
+// the data (on the benchmark's features, about 135 of 980 blocks of 16 reach the second stage
+// and about 38 of 15,680 rows the exact distance). Ball or box bounds on clusters of the bank
+// prune almost nothing on those features (a patch's nearest distance is about a cluster's
+// radius), so every row gets the first-stage bound. Not here: the brute-force search
+// (NearestNeighbours), building the bank (CoresetSelection).
 
 import FactoryKit
 import Foundation
@@ -54,8 +57,14 @@ public struct NearestNeighbourIndex {
     /// are near each other in memory.
     let orderedBank: [Float]
     let bankNorms: [Float]
+    /// The k-d split behind the block order, for a query's first guess.
+    let tree: BlockTree
     /// Queries per task (each thread runs whole tiles).
     static let queryTile = 256
+    /// Blocks per chunk: all groups of a tile pass over one chunk before the next. 64 blocks
+    /// of 16 rows are 94 KB of first-stage bounds, 123 KB of second-stage terms and 620 KB of
+    /// bank rows, so a chunk stays in L2 while the tile's 16 groups pass over it.
+    static let chunkBlocks = 64
     /// Relative rounding margin of the bounds (generous: the bounds' Float32 error is about
     /// 1e-6 of the squared norms involved).
     static let epsilon: Float = 1e-3
@@ -85,6 +94,7 @@ public struct NearestNeighbourIndex {
         self.components = components
         guard components > 0 else {
             mean = []; basis = []; firstStage = []; secondStage = []; blocks = 0; orderedBank = []; firstStageComponents = 0
+            tree = BlockTree()
             return
         }
         let first = Swift.max(1, Swift.min(requestedFirst, components))
@@ -101,7 +111,8 @@ public struct NearestNeighbourIndex {
         let blocks = (count + lanes - 1) / lanes
         self.blocks = blocks
         let width = components + 1
-        let order = Self.blockOrder(reduced, rows: count, width: width, coordinates: first, blockRows: lanes)
+        let (order, tree) = Self.blockOrder(reduced, rows: count, width: width, coordinates: first, blockRows: lanes)
+        self.tree = tree
         orderedBank = order.flatMap { values[($0 * dimensions)..<(($0 + 1) * dimensions)] }
         let firstWidth = first + 2, secondWidth = components - first + 2
         var firstStage = [Float](repeating: 0, count: blocks * firstWidth * lanes)
@@ -134,10 +145,11 @@ public struct NearestNeighbourIndex {
     /// The bank rows in block order: a k-d split (at a multiple of `blockRows` near the median,
     /// along the widest of the first `coordinates` principal coordinates) down to blocks, so
     /// that a query's candidate rows share blocks.
-    static func blockOrder(_ reduced: [Float], rows: Int, width: Int, coordinates: Int, blockRows: Int) -> [Int] {
+    static func blockOrder(_ reduced: [Float], rows: Int, width: Int, coordinates: Int, blockRows: Int) -> ([Int], BlockTree) {
         var order = Array(0..<rows)
-        func split(_ range: Range<Int>) {
-            guard range.count > blockRows else { return }
+        var tree = BlockTree()
+        func split(_ range: Range<Int>) -> Int32 {
+            guard range.count > blockRows else { return Int32(-1 - range.lowerBound / blockRows) }
             var widest = 0, widestSpread = -Float.infinity
             for k in 0..<coordinates {
                 var low = Float.infinity, high = -Float.infinity
@@ -149,11 +161,38 @@ public struct NearestNeighbourIndex {
             }
             order[range].sort { reduced[$0 * width + widest] < reduced[$1 * width + widest] }
             let middle = range.lowerBound + (range.count / 2 + blockRows - 1) / blockRows * blockRows
-            split(range.lowerBound..<middle)
-            split(middle..<range.upperBound)
+            let node = tree.coordinates.count
+            tree.coordinates.append(Int32(widest))
+            tree.values.append(reduced[order[middle] * width + widest])
+            tree.children += [0, 0]
+            let lower = split(range.lowerBound..<middle)
+            let upper = split(middle..<range.upperBound)
+            tree.children[2 * node] = lower
+            tree.children[2 * node + 1] = upper
+            return Int32(node)
         }
-        split(0..<rows)
-        return order
+        tree.root = split(0..<rows)
+        return (order, tree)
+    }
+
+    /// A k-d tree over the principal coordinates whose leaves are the blocks: node n sends a
+    /// point with coordinate `coordinates[n]` below `values[n]` to `children[2n]`, others to
+    /// `children[2n + 1]`; a child (or the root) below 0 is the block `-1 - child`.
+    struct BlockTree {
+        var coordinates: [Int32] = []
+        var values: [Float] = []
+        var children: [Int32] = []
+        var root: Int32 = -1
+
+        /// The block whose region holds `point` (its principal coordinates).
+        func block(of point: UnsafePointer<Float>) -> Int {
+            var code = root
+            while code >= 0 {
+                let node = Int(code)
+                code = children[2 * node + (point[Int(coordinates[node])] < values[node] ? 0 : 1)]
+            }
+            return Int(-1 - code)
+        }
     }
 
     /// `[rows, components + 1]`: each centred row's principal coordinates and residual norm.
@@ -253,21 +292,27 @@ public struct NearestNeighbourIndex {
             secondMultipliers[row * secondWidth + secondWidth - 1] = Float(-2 * x[components])
             queryNorms[row] = (1 - Self.epsilon) * Float(norm)
         }
+        // Each query's own block in the k-d order: its rows are its first guesses.
+        let guessBlocks = reduced.withUnsafeBufferPointer { reduced in
+            (0..<queryCount).map { Int32(tree.block(of: reduced.baseAddress! + $0 * width)) }
+        }
         var result = [Float](repeating: .infinity, count: queryCount)
         let tiles = (queryCount + Self.queryTile - 1) / Self.queryTile
         queryValues.withUnsafeBufferPointer { queryBuffer in
             firstMultipliers.withUnsafeBufferPointer { firstBuffer in
                 secondMultipliers.withUnsafeBufferPointer { secondBuffer in
                     queryNorms.withUnsafeBufferPointer { normBuffer in
+                      guessBlocks.withUnsafeBufferPointer { guessBuffer in
                         result.withUnsafeMutableBufferPointer { output in
                             let inputs = UncheckedSendable(QueryInputs(
                                 queries: queryBuffer.baseAddress!, firstMultipliers: firstBuffer.baseAddress!,
-                                secondMultipliers: secondBuffer.baseAddress!, norms: normBuffer.baseAddress!, count: queryCount,
-                                output: output.baseAddress!))
+                                secondMultipliers: secondBuffer.baseAddress!, norms: normBuffer.baseAddress!,
+                                guessBlocks: guessBuffer.baseAddress!, count: queryCount, output: output.baseAddress!))
                             Parallel.forEachRange(tiles, costPerItem: Self.queryTile * blocks * blockRows * firstWidth) { range in
                                 search(inputs.value, tiles: range)
                             }
                         }
+                      }
                     }
                 }
             }
@@ -281,19 +326,21 @@ public struct NearestNeighbourIndex {
         let firstMultipliers: UnsafePointer<Float>
         let secondMultipliers: UnsafePointer<Float>
         let norms: UnsafePointer<Float>
+        /// Each query's block in the k-d order (its first guesses).
+        let guessBlocks: UnsafePointer<Int32>
         let count: Int
         let output: UnsafeMutablePointer<Float>
     }
 
-    /// Searches the queries of `tiles` (`queryTile` each), eight consecutive queries at a time.
-    /// Each query's first guess: the nearest rows of the previous eight queries.
+    /// Searches the queries of `tiles` (`queryTile` each) in groups of 16 consecutive queries,
+    /// every group of a tile over one chunk of `chunkBlocks` blocks before the next chunk. Each
+    /// query's first guess: the rows of its own block (the k-d tree's leaf holding its principal
+    /// coordinates), then the nearest of those of the queries just before and after it.
     func search(_ inputs: QueryInputs, tiles: Range<Int>) {
         let firstWidth = firstStageComponents + 1, secondWidth = components - firstStageComponents + 2
-        let dimensions = self.dimensions
-        let group = Group(firstWidth: firstWidth)
-        defer { group.deallocate() }
-        let nearestRows = UnsafeMutablePointer<Int>.allocate(capacity: Self.queryTile)
-        defer { nearestRows.deallocate() }
+        let dimensions = self.dimensions, size = Group.size
+        let groups = (0..<(Self.queryTile / size)).map { _ in Group(firstWidth: firstWidth) }
+        defer { for group in groups { group.deallocate() } }
         firstStage.withUnsafeBufferPointer { firstStage in
             secondStage.withUnsafeBufferPointer { secondStage in
                 orderedBank.withUnsafeBufferPointer { bank in
@@ -301,8 +348,10 @@ public struct NearestNeighbourIndex {
                     for tile in tiles {
                         let firstQuery = tile * Self.queryTile
                         let rows = Swift.min(Self.queryTile, inputs.count - firstQuery)
-                        let size = Group.size
-                        for step in 0..<((rows + size - 1) / size) {
+                        let groupCount = (rows + size - 1) / size
+                        // Each query's first guess: the rows of its own block.
+                        for step in 0..<groupCount {
+                            let group = groups[step]
                             for member in 0..<size {
                                 let local = size * step + member
                                 guard local < rows else {
@@ -320,26 +369,52 @@ public struct NearestNeighbourIndex {
                                 for k in 0..<firstWidth { group.multipliers[k * size + member] = inputs.firstMultipliers[query * firstWidth + k] }
                                 group.best[member] = .infinity
                                 group.nearest[member] = -1
-                                for previous in Swift.max(0, size * step - size)..<(size * step) where nearestRows[previous] >= 0 {
-                                    let guess = nearestRows[previous]
-                                    let distance = Self.squaredDistance(queryPointer, bank + guess * dimensions, dimensions)
+                                let guessBlock = Int(inputs.guessBlocks[query])
+                                for position in (guessBlock * blockRows)..<Swift.min(count, (guessBlock + 1) * blockRows) {
+                                    let distance = Self.squaredDistance(queryPointer, bank + position * dimensions, dimensions)
                                     if distance < group.best[member] {
                                         group.best[member] = distance
-                                        group.nearest[member] = guess
+                                        group.nearest[member] = position
                                     }
                                 }
-                                group.updateThreshold(member)
                             }
-                            if blockRows == 16 {
-                                Self.scan(SIMD16<Float>.self, group: group, firstStage: firstStage.baseAddress!, secondStage: secondStage.baseAddress!,
-                                          blocks: blocks, firstWidth: firstWidth, secondWidth: secondWidth, bank: bank, dimensions: dimensions)
-                            } else {
-                                Self.scan(SIMD8<Float>.self, group: group, firstStage: firstStage.baseAddress!, secondStage: secondStage.baseAddress!,
-                                          blocks: blocks, firstWidth: firstWidth, secondWidth: secondWidth, bank: bank, dimensions: dimensions)
+                        }
+                        // Then the nearest of those of the neighbouring queries (consecutive
+                        // patches are often near each other).
+                        for local in 0..<rows {
+                            let group = groups[local / size], member = local % size
+                            for other in Swift.max(0, local - 1)...Swift.min(rows - 1, local + 1) where other != local {
+                                let guess = groups[other / size].nearest[other % size]
+                                guard guess >= 0 else { continue }
+                                let distance = Self.squaredDistance(group.queries[member], bank + guess * dimensions, dimensions)
+                                if distance < group.best[member] {
+                                    group.best[member] = distance
+                                    group.nearest[member] = guess
+                                }
                             }
-                            for member in 0..<size where group.members[member] >= 0 {
-                                inputs.output[group.members[member]] = group.best[member]
-                                nearestRows[size * step + member] = group.nearest[member]
+                        }
+                        for step in 0..<groupCount {
+                            for member in 0..<size where groups[step].members[member] >= 0 { groups[step].updateThreshold(member) }
+                        }
+                        // All groups over one chunk of blocks, then the next chunk: a chunk's
+                        // bounds and rows stay in cache for all of them.
+                        var start = 0
+                        while start < blocks {
+                            let end = Swift.min(blocks, start + Self.chunkBlocks)
+                            for step in 0..<groupCount {
+                                if blockRows == 16 {
+                                    Self.scan(SIMD16<Float>.self, group: groups[step], firstStage: firstStage.baseAddress!, secondStage: secondStage.baseAddress!,
+                                              blocks: start..<end, firstWidth: firstWidth, secondWidth: secondWidth, bank: bank, dimensions: dimensions)
+                                } else {
+                                    Self.scan(SIMD8<Float>.self, group: groups[step], firstStage: firstStage.baseAddress!, secondStage: secondStage.baseAddress!,
+                                              blocks: start..<end, firstWidth: firstWidth, secondWidth: secondWidth, bank: bank, dimensions: dimensions)
+                                }
+                            }
+                            start = end
+                        }
+                        for step in 0..<groupCount {
+                            for member in 0..<size where groups[step].members[member] >= 0 {
+                                inputs.output[groups[step].members[member]] = groups[step].best[member]
                             }
                         }
                     }
@@ -348,14 +423,14 @@ public struct NearestNeighbourIndex {
         }
     }
 
-    /// Eight queries searched together: their first-stage multipliers (`[firstWidth, 8]`), best
+    /// Sixteen queries searched together: their first-stage multipliers (`[firstWidth, 16]`), best
     /// distances so far and bound thresholds. A query's row j is looked at further only if
     /// `(1 - ε)|b̃_j|² - 2 q̃·b̃_j < best - (1 - ε)|q̃|²` (the threshold): its bound less a
     /// margin of ε times the squared norms is below the best. (A row at equality cannot beat
     /// the best; an empty member's threshold is -∞.)
     struct Group {
         /// Queries per group.
-        static let size = 8
+        static let size = 16
         let multipliers: UnsafeMutablePointer<Float>
         let members = UnsafeMutablePointer<Int>.allocate(capacity: Group.size)
         let queries = UnsafeMutablePointer<UnsafePointer<Float>>.allocate(capacity: Group.size)
@@ -364,10 +439,8 @@ public struct NearestNeighbourIndex {
         let best = UnsafeMutablePointer<Float>.allocate(capacity: Group.size)
         let nearest = UnsafeMutablePointer<Int>.allocate(capacity: Group.size)
         let thresholds = UnsafeMutablePointer<Float>.allocate(capacity: Group.size)
-        /// The first-stage bounds of a block for each query (8 vectors of up to 16 lanes).
-        let accumulators = UnsafeMutableRawPointer.allocate(byteCount: 8 * 64, alignment: 64)
-        /// A block's full bounds, while its lanes are checked.
-        let bounds = UnsafeMutablePointer<Float>.allocate(capacity: 16)
+        /// A block's bounds for each query (16 vectors of up to 16 lanes): first stage, then full.
+        let accumulators = UnsafeMutableRawPointer.allocate(byteCount: 16 * 64, alignment: 64)
 
         init(firstWidth: Int) {
             multipliers = .allocate(capacity: Group.size * firstWidth)
@@ -375,7 +448,7 @@ public struct NearestNeighbourIndex {
 
         func deallocate() {
             multipliers.deallocate(); members.deallocate(); queries.deallocate(); secondMultipliers.deallocate()
-            norms.deallocate(); best.deallocate(); nearest.deallocate(); thresholds.deallocate(); accumulators.deallocate(); bounds.deallocate()
+            norms.deallocate(); best.deallocate(); nearest.deallocate(); thresholds.deallocate(); accumulators.deallocate()
         }
 
         @inline(__always)
@@ -400,9 +473,10 @@ public struct NearestNeighbourIndex {
         return bits
     }
 
-    /// One pass of the group's eight queries over the bank, one block (`V.scalarCount` rows) at
-    /// a time: the bounds of a block for the eight queries in eight vectors.
-    static func scan<V: KernelFloatVector>(_: V.Type, group: Group, firstStage: UnsafePointer<Float>, secondStage: UnsafePointer<Float>, blocks: Int,
+    /// One pass of the group's 16 queries over `blocks`, one block (`V.scalarCount` rows) at a
+    /// time: the first-stage bounds of a block for the 16 queries in 16 vectors (with 16 lanes,
+    /// 16 accumulators and the block's coordinate: 17 of the 32 vector registers).
+    static func scan<V: KernelFloatVector>(_: V.Type, group: Group, firstStage: UnsafePointer<Float>, secondStage: UnsafePointer<Float>, blocks: Range<Int>,
                               firstWidth: Int, secondWidth: Int, bank: UnsafePointer<Float>, dimensions: Int) {
         let lanes = V.scalarCount
         @inline(__always) func load(_ pointer: UnsafePointer<Float>) -> V {
@@ -410,21 +484,27 @@ public struct NearestNeighbourIndex {
         }
         let firstBlock = (firstWidth + 1) * lanes, secondBlock = secondWidth * lanes
         let multipliers = UnsafePointer(group.multipliers)
-        let accumulators = group.accumulators.bindMemory(to: V.self, capacity: 8)
-        let hitMasks = UnsafeMutablePointer<Int>.allocate(capacity: 8)
+        let accumulators = group.accumulators.bindMemory(to: V.self, capacity: 16)
+        let hitMasks = UnsafeMutablePointer<Int>.allocate(capacity: 16)
         defer { hitMasks.deallocate() }
-        var block = 0
-        while block < blocks {
+        var block = blocks.lowerBound
+        while block < blocks.upperBound {
             let rows = firstStage + block * firstBlock
-            var x0 = load(rows), x1 = x0, x2 = x0, x3 = x0, x4 = x0, x5 = x0, x6 = x0, x7 = x0
+            let start = load(rows)
+            var x0 = start, x1 = start, x2 = start, x3 = start, x4 = start, x5 = start, x6 = start, x7 = start
+            var x8 = start, x9 = start, x10 = start, x11 = start, x12 = start, x13 = start, x14 = start, x15 = start
             var k = 0
             while k < firstWidth {
                 let u = load(rows + lanes + lanes * k)
-                let m = multipliers + 8 * k
+                let m = multipliers + 16 * k
                 x0.addProduct(V(repeating: m[0]), u); x1.addProduct(V(repeating: m[1]), u)
                 x2.addProduct(V(repeating: m[2]), u); x3.addProduct(V(repeating: m[3]), u)
                 x4.addProduct(V(repeating: m[4]), u); x5.addProduct(V(repeating: m[5]), u)
                 x6.addProduct(V(repeating: m[6]), u); x7.addProduct(V(repeating: m[7]), u)
+                x8.addProduct(V(repeating: m[8]), u); x9.addProduct(V(repeating: m[9]), u)
+                x10.addProduct(V(repeating: m[10]), u); x11.addProduct(V(repeating: m[11]), u)
+                x12.addProduct(V(repeating: m[12]), u); x13.addProduct(V(repeating: m[13]), u)
+                x14.addProduct(V(repeating: m[14]), u); x15.addProduct(V(repeating: m[15]), u)
                 k += 1
             }
             let t = group.thresholds
@@ -433,13 +513,22 @@ public struct NearestNeighbourIndex {
             hitMasks[2] = negativeLanes(x2 - V(repeating: t[2])); hitMasks[3] = negativeLanes(x3 - V(repeating: t[3]))
             hitMasks[4] = negativeLanes(x4 - V(repeating: t[4])); hitMasks[5] = negativeLanes(x5 - V(repeating: t[5]))
             hitMasks[6] = negativeLanes(x6 - V(repeating: t[6])); hitMasks[7] = negativeLanes(x7 - V(repeating: t[7]))
-            let any = (hitMasks[0] | hitMasks[1]) | (hitMasks[2] | hitMasks[3]) | (hitMasks[4] | hitMasks[5]) | (hitMasks[6] | hitMasks[7])
+            hitMasks[8] = negativeLanes(x8 - V(repeating: t[8])); hitMasks[9] = negativeLanes(x9 - V(repeating: t[9]))
+            hitMasks[10] = negativeLanes(x10 - V(repeating: t[10])); hitMasks[11] = negativeLanes(x11 - V(repeating: t[11]))
+            hitMasks[12] = negativeLanes(x12 - V(repeating: t[12])); hitMasks[13] = negativeLanes(x13 - V(repeating: t[13]))
+            hitMasks[14] = negativeLanes(x14 - V(repeating: t[14])); hitMasks[15] = negativeLanes(x15 - V(repeating: t[15]))
+            let any = ((hitMasks[0] | hitMasks[1]) | (hitMasks[2] | hitMasks[3])) | ((hitMasks[4] | hitMasks[5]) | (hitMasks[6] | hitMasks[7]))
+                | ((hitMasks[8] | hitMasks[9]) | (hitMasks[10] | hitMasks[11])) | ((hitMasks[12] | hitMasks[13]) | (hitMasks[14] | hitMasks[15]))
             if any != 0 {
                 accumulators[0] = x0; accumulators[1] = x1; accumulators[2] = x2; accumulators[3] = x3
                 accumulators[4] = x4; accumulators[5] = x5; accumulators[6] = x6; accumulators[7] = x7
-                for member in 0..<8 where hitMasks[member] != 0 {
-                    // The second stage: the rest of the full bound for this block and query.
-                    let rest = secondStage + block * secondBlock, w = group.secondMultipliers[member]
+                accumulators[8] = x8; accumulators[9] = x9; accumulators[10] = x10; accumulators[11] = x11
+                accumulators[12] = x12; accumulators[13] = x13; accumulators[14] = x14; accumulators[15] = x15
+                // The second stage for every query with a passing lane (independent of each
+                // other: their latencies overlap), then the exact distances.
+                let rest = secondStage + block * secondBlock
+                for member in 0..<16 where hitMasks[member] != 0 {
+                    let w = group.secondMultipliers[member]
                     var a0 = accumulators[member], a1 = V(), a2 = a1, a3 = a1
                     var j = 0
                     while j + 4 <= secondWidth {
@@ -454,14 +543,17 @@ public struct NearestNeighbourIndex {
                         j += 1
                     }
                     let bound = (a0 + a1) + (a2 + a3)
-                    var winners = negativeLanes(bound - V(repeating: group.thresholds[member]))
-                    guard winners != 0 else { continue }
-                    UnsafeMutableRawPointer(group.bounds).storeBytes(of: bound, as: V.self)
+                    accumulators[member] = bound
+                    hitMasks[member] = negativeLanes(bound - V(repeating: group.thresholds[member]))
+                }
+                let bounds = UnsafeRawPointer(accumulators).assumingMemoryBound(to: Float.self)
+                for member in 0..<16 where hitMasks[member] != 0 {
+                    var winners = hitMasks[member]
                     repeat {
                         let lane = winners.trailingZeroBitCount
                         winners &= winners - 1
                         // The threshold may have dropped since.
-                        guard group.bounds[lane] < group.thresholds[member] else { continue }
+                        guard bounds[member * lanes + lane] < group.thresholds[member] else { continue }
                         let row = block * lanes + lane
                         let distance = squaredDistance(group.queries[member], bank + row * dimensions, dimensions)
                         if distance < group.best[member] {

@@ -3,7 +3,8 @@
 // tight cluster, all rows equal, a bank far from the origin, banks of one to five blocks
 // (some mostly padding), ties (rows equally far from a query), query counts that leave
 // groups and tiles partly empty, queries in an order where the previous query's nearest row
-// is a bad guess, and every split between first-stage and full components — each with blocks
+// is a bad guess, query counts that fill or part-fill groups of 16 over banks of several chunks,
+// and every split between first-stage and full components — each with blocks
 // of 8 and of 16 rows (the bound kernels at both vector widths, on any machine); and the
 // sign-bit lane masks at both widths.
 
@@ -164,7 +165,7 @@ struct NearestNeighbourIndexTests {
     @Test func queriesInAnOrderThatMisleadsTheFirstGuess() {
         // Consecutive queries from opposite ends of the data: the previous queries' nearest
         // rows are far, so the first guess is poor; tiles of 256 are crossed and the last
-        // group of 8 is partly empty (601 queries).
+        // group of 16 is partly empty (601 queries).
         let dimensions = 48
         let bank = Self.blobs(rows: 2000, dimensions: dimensions, clusters: 30, spread: 0.7, seed: 12)
         let near = Self.blobs(rows: 301, dimensions: dimensions, clusters: 30, spread: 0.7, seed: 13)
@@ -175,6 +176,29 @@ struct NearestNeighbourIndexTests {
             if row < 300 { queries += far[(row * dimensions)..<((row + 1) * dimensions)] }
         }
         Self.check(bank: bank, queries: queries, dimensions: dimensions, components: 20, firstStageComponents: 8)
+    }
+
+    @Test(arguments: [1, 16, 17, 255, 257, 300])
+    func groupsOfSixteenOverSeveralChunks(queryCount: Int) {
+        // 1,100 rows: more than one chunk of 64 blocks at both widths (69 blocks of 16, 138 of
+        // 8); query counts that fill groups of 16 and tiles of 256 exactly, or leave them
+        // partly empty. The queries cycle through bank rows (their own block holds them:
+        // distance 0), rows jittered by 0.05 and points far from the data, so the first
+        // guesses (own block, neighbouring queries' nearest) are exact, good or poor in turn.
+        let dimensions = 152
+        let bank = Self.blobs(rows: 1100, dimensions: dimensions, clusters: 10, spread: 1, seed: 21)
+        var generator = SeededGenerator(seed: 22)
+        var queries: [Float] = []
+        for query in 0..<queryCount {
+            let row = (query * 389) % 1100
+            let source = bank[(row * dimensions)..<((row + 1) * dimensions)]
+            switch query % 3 {
+            case 0: queries += source
+            case 1: queries += source.map { $0 + 0.05 * generator.nextNormal() }
+            default: queries += (0..<dimensions).map { _ in 6 * generator.nextNormal() }
+            }
+        }
+        Self.check(bank: bank, queries: queries, dimensions: dimensions, components: 48, firstStageComponents: 20)
     }
 
     @Test func negativeLanesAtBothWidths() {
