@@ -13,12 +13,12 @@
 // a rounding margin), the rest of the full bound; for a row whose full bound can still win, the
 // exact distance. The 16 groups of a tile of 256 queries pass over one chunk of 64 blocks
 // before the next, so a chunk's bounds and rows come from L2 for all of them. A query's best
-// starts from the rows of its own leaf block and the nearest of those of the queries just
-// before and after it (neighbouring patches are often near each other), so few rows pass. The
-// result is the exact minimum (Float32 rounding of the direct distance), the same as the
-// brute-force GEMM search of NearestNeighbours up to rounding; how many rows pass depends on
-// the data (on the benchmark's features, about 135 of 980 blocks of 16 reach the second stage
-// and about 38 of 15,680 rows the exact distance). Ball or box bounds on clusters of the bank
+// starts from the rows of its own leaf block and of the block across the split above it, then
+// the nearest of those of the queries just before and after it (neighbouring patches are
+// often near each other), so few rows pass. The result is the exact minimum (Float32 rounding
+// of the direct distance), the same as the brute-force GEMM search of NearestNeighbours up to
+// rounding; how many rows pass depends on the data (on the benchmark's features, about 100 of
+// 980 blocks of 16 reach the second stage and about 35 of 15,680 rows the exact distance). Ball or box bounds on clusters of the bank
 // prune almost nothing on those features (a patch's nearest distance is about a cluster's
 // radius), so every row gets the first-stage bound. Not here: the brute-force search
 // (NearestNeighbours), building the bank (CoresetSelection).
@@ -59,6 +59,9 @@ public struct NearestNeighbourIndex {
     let bankNorms: [Float]
     /// The k-d split behind the block order, for a query's first guess.
     let tree: BlockTree
+    /// Blocks of first guesses besides a query's own: those across the last `guessAcross`
+    /// splits above it in the k-d tree.
+    static let guessAcross = 1
     /// Queries per task (each thread runs whole tiles).
     static let queryTile = 256
     /// Blocks per chunk: all groups of a tile pass over one chunk before the next. 64 blocks
@@ -184,14 +187,25 @@ public struct NearestNeighbourIndex {
         var children: [Int32] = []
         var root: Int32 = -1
 
-        /// The block whose region holds `point` (its principal coordinates).
-        func block(of point: UnsafePointer<Float>) -> Int {
-            var code = root
-            while code >= 0 {
-                let node = Int(code)
-                code = children[2 * node + (point[Int(coordinates[node])] < values[node] ? 0 : 1)]
+        /// The block whose region holds `point` (its principal coordinates), then the blocks
+        /// across the last `across` splits above it (where `point` would land from the other
+        /// side of each; fewer where the tree is shallower), nearest split first.
+        func blocks(of point: UnsafePointer<Float>, across: Int) -> [Int] {
+            func descend(_ start: Int32, others: inout [Int32]) -> Int32 {
+                var code = start
+                while code >= 0 {
+                    let node = Int(code), side = point[Int(coordinates[node])] < values[node] ? 0 : 1
+                    others.append(children[2 * node + 1 - side])
+                    code = children[2 * node + side]
+                }
+                return code
             }
-            return Int(-1 - code)
+            var others: [Int32] = [], ignored: [Int32] = []
+            var result = [Int(-1 - descend(root, others: &others))]
+            for other in others.reversed().prefix(across) {
+                result.append(Int(-1 - descend(other, others: &ignored)))
+            }
+            return result
         }
     }
 
@@ -292,9 +306,13 @@ public struct NearestNeighbourIndex {
             secondMultipliers[row * secondWidth + secondWidth - 1] = Float(-2 * x[components])
             queryNorms[row] = (1 - Self.epsilon) * Float(norm)
         }
-        // Each query's own block in the k-d order: its rows are its first guesses.
+        // Each query's own block in the k-d order and the blocks across the last splits above
+        // it: their rows are its first guesses.
         let guessBlocks = reduced.withUnsafeBufferPointer { reduced in
-            (0..<queryCount).map { Int32(tree.block(of: reduced.baseAddress! + $0 * width)) }
+            (0..<queryCount).flatMap { query -> [Int32] in
+                let blocks = tree.blocks(of: reduced.baseAddress! + query * width, across: Self.guessAcross)
+                return (0...Self.guessAcross).map { Int32(blocks[Swift.min($0, blocks.count - 1)]) }
+            }
         }
         var result = [Float](repeating: .infinity, count: queryCount)
         let tiles = (queryCount + Self.queryTile - 1) / Self.queryTile
@@ -326,7 +344,7 @@ public struct NearestNeighbourIndex {
         let firstMultipliers: UnsafePointer<Float>
         let secondMultipliers: UnsafePointer<Float>
         let norms: UnsafePointer<Float>
-        /// Each query's block in the k-d order (its first guesses).
+        /// Each query's `guessAcross + 1` blocks of first guesses (its own first).
         let guessBlocks: UnsafePointer<Int32>
         let count: Int
         let output: UnsafeMutablePointer<Float>
@@ -335,7 +353,8 @@ public struct NearestNeighbourIndex {
     /// Searches the queries of `tiles` (`queryTile` each) in groups of 16 consecutive queries,
     /// every group of a tile over one chunk of `chunkBlocks` blocks before the next chunk. Each
     /// query's first guess: the rows of its own block (the k-d tree's leaf holding its principal
-    /// coordinates), then the nearest of those of the queries just before and after it.
+    /// coordinates) and of the block across the split above it, then the nearest of those of
+    /// the queries just before and after it.
     func search(_ inputs: QueryInputs, tiles: Range<Int>) {
         let firstWidth = firstStageComponents + 1, secondWidth = components - firstStageComponents + 2
         let dimensions = self.dimensions, size = Group.size
@@ -349,7 +368,7 @@ public struct NearestNeighbourIndex {
                         let firstQuery = tile * Self.queryTile
                         let rows = Swift.min(Self.queryTile, inputs.count - firstQuery)
                         let groupCount = (rows + size - 1) / size
-                        // Each query's first guess: the rows of its own block.
+                        // Each query's first guess: the rows of its own block and those across.
                         for step in 0..<groupCount {
                             let group = groups[step]
                             for member in 0..<size {
@@ -369,12 +388,14 @@ public struct NearestNeighbourIndex {
                                 for k in 0..<firstWidth { group.multipliers[k * size + member] = inputs.firstMultipliers[query * firstWidth + k] }
                                 group.best[member] = .infinity
                                 group.nearest[member] = -1
-                                let guessBlock = Int(inputs.guessBlocks[query])
-                                for position in (guessBlock * blockRows)..<Swift.min(count, (guessBlock + 1) * blockRows) {
-                                    let distance = Self.squaredDistance(queryPointer, bank + position * dimensions, dimensions)
-                                    if distance < group.best[member] {
-                                        group.best[member] = distance
-                                        group.nearest[member] = position
+                                for guess in 0...Self.guessAcross {
+                                    let guessBlock = Int(inputs.guessBlocks[(Self.guessAcross + 1) * query + guess])
+                                    for position in (guessBlock * blockRows)..<Swift.min(count, (guessBlock + 1) * blockRows) {
+                                        let distance = Self.squaredDistance(queryPointer, bank + position * dimensions, dimensions)
+                                        if distance < group.best[member] {
+                                            group.best[member] = distance
+                                            group.nearest[member] = position
+                                        }
                                     }
                                 }
                             }
