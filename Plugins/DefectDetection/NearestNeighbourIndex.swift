@@ -25,6 +25,7 @@
 
 import FactoryKit
 import Foundation
+import Synchronization
 #if arch(x86_64) && canImport(_Builtin_intrinsics)
 import _Builtin_intrinsics.intel
 #endif
@@ -326,8 +327,11 @@ public struct NearestNeighbourIndex {
                                 queries: queryBuffer.baseAddress!, firstMultipliers: firstBuffer.baseAddress!,
                                 secondMultipliers: secondBuffer.baseAddress!, norms: normBuffer.baseAddress!,
                                 guessBlocks: guessBuffer.baseAddress!, count: queryCount, output: output.baseAddress!))
-                            Parallel.forEachRange(tiles, costPerItem: Self.queryTile * blocks * blockRows * firstWidth) { range in
-                                search(inputs.value, tiles: range)
+                            // Each thread takes the next tile when done with one (threads slowed by
+                            // other work on the machine then take fewer).
+                            let nextTile = TileCounter()
+                            Parallel.forEachRange(tiles, costPerItem: Self.queryTile * blocks * blockRows * firstWidth) { _ in
+                                search(inputs.value, tiles: tiles, next: nextTile)
                             }
                         }
                       }
@@ -336,6 +340,11 @@ public struct NearestNeighbourIndex {
             }
         }
         return result
+    }
+
+    /// The next tile of queries to search, shared by the threads of one search.
+    final class TileCounter: Sendable {
+        let value = Atomic<Int>(0)
     }
 
     /// The prepared queries (see `nearestSquaredDistances`) and where their distances go.
@@ -350,12 +359,12 @@ public struct NearestNeighbourIndex {
         let output: UnsafeMutablePointer<Float>
     }
 
-    /// Searches the queries of `tiles` (`queryTile` each) in groups of 16 consecutive queries,
-    /// every group of a tile over one chunk of `chunkBlocks` blocks before the next chunk. Each
-    /// query's first guess: the rows of its own block (the k-d tree's leaf holding its principal
+    /// Searches tiles of `queryTile` queries (the next of `tiles` from `next`, until none is
+    /// left) in groups of 16 consecutive queries, every group of a tile over one chunk of
+    /// `chunkBlocks` blocks before the next chunk. Each query's first guess: the rows of its own block (the k-d tree's leaf holding its principal
     /// coordinates) and of the block across the split above it, then the nearest of those of
     /// the queries just before and after it.
-    func search(_ inputs: QueryInputs, tiles: Range<Int>) {
+    func search(_ inputs: QueryInputs, tiles: Int, next: TileCounter) {
         let firstWidth = firstStageComponents + 1, secondWidth = components - firstStageComponents + 2
         let dimensions = self.dimensions, size = Group.size
         let groups = (0..<(Self.queryTile / size)).map { _ in Group(firstWidth: firstWidth) }
@@ -364,7 +373,9 @@ public struct NearestNeighbourIndex {
             secondStage.withUnsafeBufferPointer { secondStage in
                 orderedBank.withUnsafeBufferPointer { bank in
                     let bank = bank.baseAddress!
-                    for tile in tiles {
+                    while true {
+                        let tile = next.value.add(1, ordering: .relaxed).oldValue
+                        guard tile < tiles else { break }
                         let firstQuery = tile * Self.queryTile
                         let rows = Swift.min(Self.queryTile, inputs.count - firstQuery)
                         let groupCount = (rows + size - 1) / size
