@@ -556,27 +556,60 @@ public struct NearestNeighbourIndex {
                 accumulators[4] = x4; accumulators[5] = x5; accumulators[6] = x6; accumulators[7] = x7
                 accumulators[8] = x8; accumulators[9] = x9; accumulators[10] = x10; accumulators[11] = x11
                 accumulators[12] = x12; accumulators[13] = x13; accumulators[14] = x14; accumulators[15] = x15
-                // The second stage for every query with a passing lane (independent of each
-                // other: their latencies overlap), then the exact distances.
+                // The second stage for every query with a passing lane, two queries at a time
+                // where there are two (each coordinate vector loaded once for both; the two
+                // are independent, so their latencies overlap), then the exact distances.
                 let rest = secondStage + block * secondBlock
-                for member in 0..<16 where hitMasks[member] != 0 {
-                    let w = group.secondMultipliers[member]
-                    var a0 = accumulators[member], a1 = V(), a2 = a1, a3 = a1
+                var pending = 0
+                for member in 0..<16 { pending |= (hitMasks[member] == 0 ? 0 : 1) << member }
+                while pending != 0 {
+                    let m = pending.trailingZeroBitCount
+                    pending &= pending - 1
+                    let w = group.secondMultipliers[m]
+                    guard pending != 0 else {
+                        var a0 = accumulators[m], a1 = V(), a2 = a1, a3 = a1
+                        var j = 0
+                        while j + 4 <= secondWidth {
+                            a0.addProduct(V(repeating: w[j]), load(rest + lanes * j))
+                            a1.addProduct(V(repeating: w[j + 1]), load(rest + lanes * (j + 1)))
+                            a2.addProduct(V(repeating: w[j + 2]), load(rest + lanes * (j + 2)))
+                            a3.addProduct(V(repeating: w[j + 3]), load(rest + lanes * (j + 3)))
+                            j += 4
+                        }
+                        while j < secondWidth {
+                            a0.addProduct(V(repeating: w[j]), load(rest + lanes * j))
+                            j += 1
+                        }
+                        let bound = (a0 + a1) + (a2 + a3)
+                        accumulators[m] = bound
+                        hitMasks[m] = negativeLanes(bound - V(repeating: group.thresholds[m]))
+                        break
+                    }
+                    let n = pending.trailingZeroBitCount
+                    pending &= pending - 1
+                    let v = group.secondMultipliers[n]
+                    var a0 = accumulators[m], a1 = V(), a2 = a1, a3 = a1
+                    var b0 = accumulators[n], b1 = V(), b2 = b1, b3 = b1
                     var j = 0
                     while j + 4 <= secondWidth {
-                        a0.addProduct(V(repeating: w[j]), load(rest + lanes * j))
-                        a1.addProduct(V(repeating: w[j + 1]), load(rest + lanes * (j + 1)))
-                        a2.addProduct(V(repeating: w[j + 2]), load(rest + lanes * (j + 2)))
-                        a3.addProduct(V(repeating: w[j + 3]), load(rest + lanes * (j + 3)))
+                        let u0 = load(rest + lanes * j), u1 = load(rest + lanes * (j + 1))
+                        let u2 = load(rest + lanes * (j + 2)), u3 = load(rest + lanes * (j + 3))
+                        a0.addProduct(V(repeating: w[j]), u0); b0.addProduct(V(repeating: v[j]), u0)
+                        a1.addProduct(V(repeating: w[j + 1]), u1); b1.addProduct(V(repeating: v[j + 1]), u1)
+                        a2.addProduct(V(repeating: w[j + 2]), u2); b2.addProduct(V(repeating: v[j + 2]), u2)
+                        a3.addProduct(V(repeating: w[j + 3]), u3); b3.addProduct(V(repeating: v[j + 3]), u3)
                         j += 4
                     }
                     while j < secondWidth {
-                        a0.addProduct(V(repeating: w[j]), load(rest + lanes * j))
+                        let u = load(rest + lanes * j)
+                        a0.addProduct(V(repeating: w[j]), u); b0.addProduct(V(repeating: v[j]), u)
                         j += 1
                     }
-                    let bound = (a0 + a1) + (a2 + a3)
-                    accumulators[member] = bound
-                    hitMasks[member] = negativeLanes(bound - V(repeating: group.thresholds[member]))
+                    let boundM = (a0 + a1) + (a2 + a3), boundN = (b0 + b1) + (b2 + b3)
+                    accumulators[m] = boundM
+                    accumulators[n] = boundN
+                    hitMasks[m] = negativeLanes(boundM - V(repeating: group.thresholds[m]))
+                    hitMasks[n] = negativeLanes(boundN - V(repeating: group.thresholds[n]))
                 }
                 let bounds = UnsafeRawPointer(accumulators).assumingMemoryBound(to: Float.self)
                 for member in 0..<16 where hitMasks[member] != 0 {
