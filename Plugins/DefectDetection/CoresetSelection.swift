@@ -243,13 +243,14 @@ struct KCenterSweep<Scalar: KCenterScalar>: @unchecked Sendable {
     /// centres (`batch` rows of `dimensions` floats at `centres`, squared norms `norms`) can
     /// take members from their clusters (|c - c_j| < 2 r_j), one vector of centres at a time,
     /// and scans each such cluster once for all of them. |c - c_j|² comes from the products
-    /// c·c_j (a GEMM) and the squared norms, lowered by their rounding: 2e-5 (|c|² + |c_j|²)
-    /// is far more than the error of Float dot products of 128 terms (about 128 units in the last place of |c| |c_j|).
+    /// c·c_j (a GEMM) and the squared norms, lowered by their rounding: a Float dot product of
+    /// n terms errs by at most about n u |a| |b| (u = 2⁻²⁴), so the three of them by at most
+    /// 2 n u (|c|² + |c_j|²); the bound takes off 3 n u (|c|² + |c_j|²).
     func callAsFunction<V: KernelFloatVector>(_: V.Type, blocks: Range<Int>, centres: UnsafePointer<Float>, norms: UnsafePointer<Float>, batch: Int,
                                               clusters: UnsafeMutablePointer<KCenterCluster<Scalar>>, moves: inout KCenterScratch<Scalar>) {
         let lanes = V.scalarCount
         let margin = KCenterSearch<Scalar>.margin, slack = KCenterSearch<Scalar>.distanceSlack
-        let roundingFactor = V(repeating: 1 - 2e-5), lowering = V(repeating: 1 - slack)
+        let roundingFactor = V(repeating: 1 - 3 * Float(dimensions) * Float.ulpOfOne / 2), lowering = V(repeating: 1 - slack)
         // Per lane (cluster) of the current block: its candidate batch centres (in batch order)
         // and their bounds, `batch` places each.
         let candidateCentres = UnsafeMutablePointer<Int32>.allocate(capacity: batch * lanes)
@@ -274,7 +275,7 @@ struct KCenterSweep<Scalar: KCenterScalar>: @unchecked Sendable {
             for centre in 0..<batch {
                 let norm = V(repeating: norms[centre])
                 let product = UnsafeRawPointer(products + centre * centreStride + first).loadUnaligned(as: V.self)
-                // (|c|² + |c_j|²)(1 - 2e-5) - 2 c·c_j, lowered again for the bound's own rounding.
+                // (|c|² + |c_j|²)(1 - 3 n u) - 2 c·c_j, lowered again for the bound's own rounding.
                 let bounds = ((norm + blockNorms) * roundingFactor - (product + product)) * lowering
                 var keep = validLanes & KCenterKernels.laneBits(bounds, lessThan: boundLimits)
                 if keep == 0 { continue }
