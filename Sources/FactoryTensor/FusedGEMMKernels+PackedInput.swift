@@ -38,28 +38,19 @@ extension FusedGEMMKernels {
         packedInput: UnsafePointer<Float>, weight: UnsafePointer<Float>, bias: UnsafePointer<Float>?,
         output: UnsafeMutablePointer<Float>, outputRange: ClosedRange<Float>?
     ) {
-        let tileColumns = 2 * V.scalarCount
-        let tiles = (outputChannels + tileRows - 1) / tileRows
-        let (packed, packedBias) = packWeight(outputChannels: outputChannels, depth: depth, weight: weight, bias: bias)
-        defer {
-            packed.deallocate()
-            packedBias.deallocate()
-        }
+        let product = Product<V>(outputChannels: outputChannels, depth: depth, columns: columns, weight: weight, bias: bias, outputRange: outputRange)
+        defer { product.deallocate() }
         // The chunks of `forward` (whole blocks of the packed panel).
-        let chunkColumns = chunkColumns(depth: depth, tileColumns: tileColumns)
-        let chunks = (columns + chunkColumns - 1) / chunkColumns
-        let lower = V(repeating: outputRange?.lowerBound ?? -.infinity)
-        let upper = V(repeating: outputRange?.upperBound ?? .infinity)
-        let pointers = UncheckedSendable((packedInput, UnsafePointer(packed), UnsafePointer(packedBias), output))
-        Parallel.forEachRange(chunks, costPerItem: chunkColumns * tiles * tileRows * depth) { range in
-            let (packedInput, packed, packedBias, output) = pointers.value
+        let tileColumns = Product<V>.tileColumns, chunkColumns = product.chunkColumns
+        let pointers = UncheckedSendable((packedInput, output))
+        Parallel.forEachRange(product.chunks, costPerItem: product.costPerChunk) { range in
+            let (packedInput, output) = pointers.value
             for chunk in range {
                 let first = chunk * chunkColumns
                 let width = Swift.min(chunkColumns, columns - first)
                 let blocks = (width + tileColumns - 1) / tileColumns
                 let panel = packedInput + first / tileColumns * depth * tileColumns
-                computeChunk(panel: panel, blocks: blocks, width: width, packedWeight: packed, packedBias: packedBias, depth: depth,
-                             outputChannels: outputChannels, output: output + first, outputStride: columns, lower: lower, upper: upper)
+                product.computeChunk(panel: panel, blocks: blocks, width: width, output: output + first, outputStride: columns)
             }
         }
     }

@@ -51,25 +51,17 @@ enum FusedGEMMKernels {
         weight: UnsafePointer<Float>, bias: UnsafePointer<Float>?,
         output: UnsafeMutablePointer<Float>, outputImageStride: Int, outputRange: ClosedRange<Float>?
     ) {
-        let tileColumns = 2 * V.scalarCount
-        let tiles = (outputChannels + tileRows - 1) / tileRows
-        let (packed, packedBias) = packWeight(outputChannels: outputChannels, depth: depth, weight: weight, bias: bias)
-        defer {
-            packed.deallocate()
-            packedBias.deallocate()
-        }
+        let product = Product<V>(outputChannels: outputChannels, depth: depth, columns: columns, weight: weight, bias: bias, outputRange: outputRange)
+        defer { product.deallocate() }
         // Columns are processed in chunks whose packed input panel stays in L2: the chunk's
         // [K, chunk] inputs are copied row by row (long unit-stride runs the prefetcher
         // follows) into [chunk / tile][K][tile columns] order, zero-padded past the last column. Read
         // in place, the K rows of a tile lie a plane apart, fall into a few cache
         // sets and evict each other.
-        let chunkColumns = chunkColumns(depth: depth, tileColumns: tileColumns)
-        let chunks = (columns + chunkColumns - 1) / chunkColumns
-        let lower = V(repeating: outputRange?.lowerBound ?? -.infinity)
-        let upper = V(repeating: outputRange?.upperBound ?? .infinity)
-        let pointers = UncheckedSendable((input, UnsafePointer(packed), UnsafePointer(packedBias), output))
-        Parallel.forEachRange(batch * chunks, costPerItem: chunkColumns * tiles * tileRows * depth) { range in
-            let (input, packed, packedBias, output) = pointers.value
+        let tileColumns = Product<V>.tileColumns, chunkColumns = product.chunkColumns, chunks = product.chunks
+        let pointers = UncheckedSendable((input, output))
+        Parallel.forEachRange(batch * chunks, costPerItem: product.costPerChunk) { range in
+            let (input, output) = pointers.value
             let panel = UnsafeMutablePointer<Float>.allocate(capacity: depth * chunkColumns)
             defer { panel.deallocate() }
             for item in range {
@@ -78,10 +70,49 @@ enum FusedGEMMKernels {
                 let blocks = (width + tileColumns - 1) / tileColumns
                 let source = input + image * inputImageStride + first
                 packBlocks(vector: V.self, input: source, rowStride: columns, width: width, depth: depth, blocks: 0..<blocks, into: panel)
-                computeChunk(panel: panel, blocks: blocks, width: width, packedWeight: packed, packedBias: packedBias, depth: depth,
-                             outputChannels: outputChannels, output: output + image * outputImageStride + first, outputStride: columns,
-                             lower: lower, upper: upper)
+                product.computeChunk(panel: panel, blocks: blocks, width: width, output: output + image * outputImageStride + first, outputStride: columns)
             }
+        }
+    }
+
+    /// What `forward` and `forwardPacked` share for one product: the packed weight and bias
+    /// (the caller deallocates them), the column chunks and the clamp.
+    struct Product<V: KernelFloatVector>: @unchecked Sendable {
+        /// Output columns per tile: two vectors.
+        static var tileColumns: Int { 2 * V.scalarCount }
+        let outputChannels: Int
+        let depth: Int
+        let packedWeight: UnsafeMutablePointer<Float>
+        let packedBias: UnsafeMutablePointer<Float>
+        let chunkColumns: Int
+        let chunks: Int
+        let lower: V
+        let upper: V
+
+        init(outputChannels: Int, depth: Int, columns: Int, weight: UnsafePointer<Float>, bias: UnsafePointer<Float>?,
+             outputRange: ClosedRange<Float>?) {
+            self.outputChannels = outputChannels
+            self.depth = depth
+            (packedWeight, packedBias) = packWeight(outputChannels: outputChannels, depth: depth, weight: weight, bias: bias)
+            chunkColumns = FusedGEMMKernels.chunkColumns(depth: depth, tileColumns: Self.tileColumns)
+            chunks = (columns + chunkColumns - 1) / chunkColumns
+            lower = V(repeating: outputRange?.lowerBound ?? -.infinity)
+            upper = V(repeating: outputRange?.upperBound ?? .infinity)
+        }
+
+        /// The threading cost of one chunk (multiply-adds).
+        var costPerChunk: Int { chunkColumns * ((outputChannels + tileRows - 1) / tileRows) * tileRows * depth }
+
+        func deallocate() {
+            packedWeight.deallocate()
+            packedBias.deallocate()
+        }
+
+        /// `computeChunk` with this product's weight, bias and clamp.
+        @inline(__always)
+        func computeChunk(panel: UnsafePointer<Float>, blocks: Int, width: Int, output: UnsafeMutablePointer<Float>, outputStride: Int) {
+            FusedGEMMKernels.computeChunk(panel: panel, blocks: blocks, width: width, packedWeight: packedWeight, packedBias: packedBias, depth: depth,
+                                          outputChannels: outputChannels, output: output, outputStride: outputStride, lower: lower, upper: upper)
         }
     }
 
