@@ -325,8 +325,7 @@ struct KCenterSearch<Scalar: KCenterScalar> {
     let points: UnsafePointer<Scalar>
     let count: Int
     let dimensions: Int
-    /// Leading coordinates in the partial distances of members (stored with each cluster),
-    /// and in the first partial distances of centres.
+    /// Leading coordinates in the partial distances of members (stored with each cluster).
     let leading: Int
     /// Per centre: its point index and cluster; coordinates (Float rows), squared norms and
     /// squared radii (both 0 past the last; `centreStride`, a multiple of 16, places each).
