@@ -1,6 +1,6 @@
 // Defect-detection (PatchCore) workloads: fitting a memory bank — patch features of 200 good
 // images at 224x224 through EfficientNet-Lite0 (batches of 16), then a 10% greedy k-centre
-// coreset on a 128-dimension projection — and scoring batches of 16 images against that bank
+// coreset on the 64 leading principal axes — and scoring batches of 16 images against that bank
 // (features, exact nearest-neighbour distances with two-stage principal-component bounds,
 // upsampled and smoothed anomaly maps; the parts' times are extra fields). Real ImageNet
 // weights; seeded textured images (oriented gratings).
@@ -59,7 +59,7 @@ enum DefectDetectionWorkloads {
 
     static let fit = BenchmarkWorkload(
         name: "defect-fit",
-        summary: "PatchCore memory bank: EfficientNet-Lite0 patch features (stages 2+4, 3x3 average) of 200 images at 224x224, then a 10% greedy k-centre coreset on a 128-d random projection"
+        summary: "PatchCore memory bank: EfficientNet-Lite0 patch features (stages 2+4, 3x3 average) of 200 images at 224x224, then a 10% greedy k-centre coreset on the 64 leading principal axes (the plugin's default)"
     ) {
         let model = try EfficientNetWorkloads.pretrainedLite0()
         model.eval()
@@ -71,7 +71,7 @@ enum DefectDetectionWorkloads {
             let features = Tensor.concatenate(batches.map { extractor($0).features }, axis: 0)
             times.features.append(seconds(since: start))
             let coresetStart = DispatchTime.now().uptimeNanoseconds
-            let chosen = CoresetSelection.select(features, ratio: 0.1, projectionDimensions: 128, seed: 42)
+            let chosen = CoresetSelection.select(features, ratio: 0.1, projectionDimensions: 64, seed: 42)
             times.coreset.append(seconds(since: coresetStart))
             times.bankSize = chosen.count
         }, extraFields: { median in
@@ -91,7 +91,7 @@ enum DefectDetectionWorkloads {
                                          imageSize: resolution, smoothingSigma: 4, bankSize: 1)
         model.train(false)
         let bank = PatchCoreFitting.memoryBank(batches: imageBatches(count: fitImages, seed: 31), extractor: extractor,
-                                               ratio: 0.1, projectionDimensions: 128, seed: 42)
+                                               ratio: 0.1, projectionDimensions: 64, seed: 42)
         model.memoryBank = bank.bank
         let images = imageBatches(count: batch, seed: 32)[0]
         return PreparedWorkload(samplesPerRound: Double(batch), round: {

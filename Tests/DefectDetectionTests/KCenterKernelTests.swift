@@ -3,7 +3,8 @@
 // the leading-coordinate partial distances of eight transposed points and of 8 or 16 (generic
 // over the vector width; Double reference, relative 1e-5), lane masks as bits (both widths), the tournament tree (linear maximum, lowest index on
 // ties), the Jacobi eigen-decomposition (hand-derived 2x2; orthonormal, diagonalising,
-// sorted), the principal rotation (distances kept to relative 1e-4), and the whole search on
+// sorted), the principal rotation (distances kept to relative 1e-4; with axes dropped, the
+// subspace the points span found and no distance lengthened), and the whole search on
 // rotated half-precision points against the brute-force greedy, with enough centres for the
 // threaded sweep.
 
@@ -153,6 +154,57 @@ struct KCenterKernelTests {
         for column in 1..<dimensions { #expect(variances[column] <= variances[column - 1] * (1 + 1e-4), "column \(column)") }
         let means = (0..<dimensions).map { column in (0..<count).reduce(0.0) { $0 + Double(rotated[$1 * dimensions + column]) } / Double(count) }
         #expect(means.allSatisfy { abs($0) < 1e-3 }, "centred")
+    }
+
+    @Test func keptPrincipalCoordinatesFindTheSubspaceThePointsSpan() {
+        // Points on an 8-dimensional subspace of 32 dimensions (8 random directions, each point
+        // a random combination, plus an offset): the 8 leading principal coordinates keep
+        // every distance, and are the first 8 columns of the full rotation; a Gaussian random
+        // projection to 8 dimensions would not keep them.
+        var generator = SeededGenerator(seed: 23)
+        let count = 300, dimensions = 32, spanned = 8
+        let directions = (0..<(spanned * dimensions)).map { _ in generator.nextNormal() }
+        var values = [Float](repeating: 0, count: count * dimensions)
+        for point in 0..<count {
+            let weights = (0..<spanned).map { axis in generator.nextNormal() * Float(axis + 1) }
+            for column in 0..<dimensions {
+                values[point * dimensions + column] = 3 + (0..<spanned).reduce(Float(0)) { $0 + weights[$1] * directions[$1 * dimensions + column] }
+            }
+        }
+        let points = Tensor(values, shape: [count, dimensions])
+        let kept = CoresetSelection.principalCoordinates(points, keeping: spanned)
+        #expect(kept.shape == [count, spanned])
+        let full = CoresetSelection.principalCoordinates(points).scalars, keptValues = kept.scalars
+        for point in 0..<count {
+            for column in 0..<spanned {
+                let a = keptValues[point * spanned + column], b = full[point * dimensions + column]
+                #expect(abs(a - b) <= 1e-4 * (1 + abs(b)), "point \(point), column \(column)")
+            }
+        }
+        for pair in 0..<50 {
+            let a = pair, b = count - 1 - pair
+            let before = Self.plainSquaredDistance(Array(values[a * dimensions ..< (a + 1) * dimensions]), Array(values[b * dimensions ..< (b + 1) * dimensions]))
+            let after = Self.plainSquaredDistance(Array(keptValues[a * spanned ..< (a + 1) * spanned]), Array(keptValues[b * spanned ..< (b + 1) * spanned]))
+            // Float data with trailing variances of rounding size only: relative 1e-3.
+            #expect(abs(after - before) <= 1e-3 * before, "pair \(pair): \(after) against \(before)")
+        }
+        // Asking for more axes than there are keeps them all.
+        #expect(CoresetSelection.principalCoordinates(points, keeping: 100).shape == [count, dimensions])
+    }
+
+    @Test func keptPrincipalCoordinatesNeverLengthenADistance() {
+        // Dropping axes of an orthonormal rotation can only shorten a distance.
+        var generator = SeededGenerator(seed: 29)
+        let count = 200, dimensions = 20
+        let values = (0..<(count * dimensions)).map { _ in generator.nextNormal() }
+        let kept = CoresetSelection.principalCoordinates(Tensor(values, shape: [count, dimensions]), keeping: 6).scalars
+        for pair in 0..<60 {
+            let a = pair, b = count - 1 - pair
+            let before = Self.plainSquaredDistance(Array(values[a * dimensions ..< (a + 1) * dimensions]), Array(values[b * dimensions ..< (b + 1) * dimensions]))
+            let after = Self.plainSquaredDistance(Array(kept[a * 6 ..< (a + 1) * 6]), Array(kept[b * 6 ..< (b + 1) * 6]))
+            #expect(after <= before * (1 + 1e-4), "pair \(pair): \(after) against \(before)")
+            #expect(after < before * 0.9, "pair \(pair): isotropic points lose most of a distance to 6 of 20 axes")
+        }
     }
 
     @Test func rotatedHalfPrecisionCoresetIsTheExactGreedy() {
