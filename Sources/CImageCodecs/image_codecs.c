@@ -242,13 +242,14 @@ static void png_write_record_error(png_structp png, png_const_charp text) {
 }
 
 int factory_png_encode(const void *pixels, uint32_t width, uint32_t height,
-                       uint32_t channels, uint32_t bit_depth,
+                       uint32_t channels, uint32_t bit_depth, int compression_level,
                        uint8_t **out_data, size_t *out_size,
                        char *message, size_t message_capacity) {
     *out_data = NULL;
     *out_size = 0;
     if (pixels == NULL || width == 0 || height == 0 || width > 0x7fffffff || height > 0x7fffffff
-        || channels < 1 || channels > 4 || (bit_depth != 8 && bit_depth != 16)) {
+        || channels < 1 || channels > 4 || (bit_depth != 8 && bit_depth != 16)
+        || compression_level < 0 || compression_level > 9) {
         set_message(message, message_capacity, "invalid PNG encode arguments");
         return FACTORY_IMAGE_ERROR_INVALID_ARGUMENT;
     }
@@ -276,6 +277,7 @@ int factory_png_encode(const void *pixels, uint32_t width, uint32_t height,
         return state.out_of_memory ? FACTORY_IMAGE_ERROR_OUT_OF_MEMORY : FACTORY_IMAGE_ERROR_CORRUPT;
     }
     png_set_write_fn(png, &state, png_write_to_memory, png_flush_nothing);
+    png_set_compression_level(png, compression_level);
     png_set_IHDR(png, info, width, height, (int)bit_depth, color_types[channels],
                  PNG_INTERLACE_NONE, PNG_COMPRESSION_TYPE_DEFAULT, PNG_FILTER_TYPE_DEFAULT);
     png_write_info(png, info);

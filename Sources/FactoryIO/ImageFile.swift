@@ -61,9 +61,34 @@ public enum ImageFile {
         _ data: Data, channels: ImageChannels = .rgb,
         maximumPixels: Int = defaultMaximumPixels, path: String = "<memory>"
     ) throws(ImageError) -> Tensor {
+        var image = try decodedPixels(data, maximumPixels: maximumPixels, path: path)
+        defer { factory_decoded_image_free(&image) }
+        return tensor(from: image, channels: channels)
+    }
+
+    /// Decodes a PNG or JPEG file completely — so that an unreadable, truncated, corrupt or
+    /// oversized file fails here exactly as in ``read(_:channels:maximumPixels:)`` — and
+    /// returns its size, without making a tensor of its pixels: for checking a data set
+    /// before a run.
+    /// - Returns: the image's height and width in pixels.
+    /// - Throws: `ImageError` naming the file.
+    public static func checkedSize(
+        of url: URL, maximumPixels: Int = defaultMaximumPixels
+    ) throws(ImageError) -> (height: Int, width: Int) {
+        let data: Data
+        switch MediaFileAccess.readAll(url, maximumBytes: maximumFileBytes) {
+        case .success(let bytes): data = bytes
+        case .failure(let failure): throw .unreadableFile(path: url.path, reason: failure.reason)
+        }
+        var image = try decodedPixels(data, maximumPixels: maximumPixels, path: url.path)
+        defer { factory_decoded_image_free(&image) }
+        return (Int(image.height), Int(image.width))
+    }
+
+    /// The decoded pixels of a PNG or JPEG (release with `factory_decoded_image_free`).
+    static func decodedPixels(_ data: Data, maximumPixels: Int, path: String) throws(ImageError) -> factory_decoded_image {
         let format = try detectFormat(data, path: path)
         var image = factory_decoded_image()
-        defer { factory_decoded_image_free(&image) }
         var errorOffset = 0
         var message = [CChar](repeating: 0, count: 512)
         let limit = UInt64(max(0, maximumPixels))
@@ -79,11 +104,12 @@ public enum ImageFile {
             }
         }
         if status != FACTORY_IMAGE_OK {
+            defer { factory_decoded_image_free(&image) }
             let detail = String(decoding: message.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
             throw error(status: status, format: format, path: path, byteOffset: errorOffset,
                         detail: detail, image: image, maximumPixels: maximumPixels)
         }
-        return tensor(from: image, channels: channels)
+        return image
     }
 
     // MARK: - Internals

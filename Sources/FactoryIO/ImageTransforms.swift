@@ -62,6 +62,10 @@ public enum ImageTransforms {
         precondition(height > 0 && width > 0, "resizeArea: output size \(height) x \(width) must be positive")
         let result = Tensor.uninitialized([channels, height, width])
         let output = result.storage.pointer + result.offset
+        // Per output row: the band's rows added column by column (contiguous, vectorised),
+        // then each output cell sums its columns of that: every input value is read once.
+        let columnSums = UnsafeMutablePointer<Float>.allocate(capacity: inputWidth)
+        defer { columnSums.deallocate() }
         image.withContiguousElements { input in
             for channel in 0..<channels {
                 let plane = input.baseAddress! + channel * inputHeight * inputWidth
@@ -69,13 +73,16 @@ public enum ImageTransforms {
                 for y in 0..<height {
                     let rowStart = (y * inputHeight) / height
                     let rowEnd = ((y + 1) * inputHeight + height - 1) / height
+                    columnSums.update(from: plane + rowStart * inputWidth, count: inputWidth)
+                    for row in (rowStart + 1)..<rowEnd {
+                        let values = plane + row * inputWidth
+                        for column in 0..<inputWidth { columnSums[column] += values[column] }
+                    }
                     for x in 0..<width {
                         let columnStart = (x * inputWidth) / width
                         let columnEnd = ((x + 1) * inputWidth + width - 1) / width
                         var sum: Float = 0
-                        for row in rowStart..<rowEnd {
-                            for column in columnStart..<columnEnd { sum += plane[row * inputWidth + column] }
-                        }
+                        for column in columnStart..<columnEnd { sum += columnSums[column] }
                         outputPlane[y * width + x] = sum / Float((rowEnd - rowStart) * (columnEnd - columnStart))
                     }
                 }

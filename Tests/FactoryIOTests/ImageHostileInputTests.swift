@@ -1,4 +1,5 @@
 // ImageHostileInputTests: truncated, bit-flipped, oversized and fuzzed PNG/JPEG input
+// (and `checkedSize` failing exactly as `read` on every truncation)
 // gives an ImageError (or, for mutations that leave a valid image, a well-formed tensor):
 // never a crash, a hang or an allocation sized by an unchecked header.
 
@@ -61,6 +62,26 @@ private func pngDeclaring(width: UInt32, height: UInt32) -> [UInt8] {
             }
             #expect(format == "PNG")
             #expect(offset <= length)
+        }
+    }
+
+    @Test(arguments: smallFiles)
+    func checkedSizeDecodesTheWholeFileAsReadDoes(name: String) throws {
+        // The size of every intact file is read's; every truncation fails with read's error.
+        let url = MediaFixtures.image(name)
+        let image = try ImageFile.read(url, channels: .keep)
+        let size = try ImageFile.checkedSize(of: url)
+        #expect(size.height == image.shape[1] && size.width == image.shape[2])
+        let bytes = try Data(contentsOf: url)
+        let folder = try MediaFixtures.temporaryFolder()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let cut = folder.appendingPathComponent(name)
+        for length in stride(from: 0, to: bytes.count, by: Swift.max(1, bytes.count / 40)) {
+            try bytes.prefix(length).write(to: cut)
+            var readError: ImageError?, checkError: ImageError?
+            do { _ = try ImageFile.read(cut, channels: .keep) } catch { readError = error }
+            do { _ = try ImageFile.checkedSize(of: cut) } catch { checkError = error }
+            #expect(checkError != nil && checkError == readError, "\(name) cut to \(length): \(String(describing: checkError)) against \(String(describing: readError))")
         }
     }
 

@@ -50,6 +50,36 @@ private func close(_ actual: Tensor, _ expected: [Float], shape: [Int], toleranc
         close(ImageTransforms.resizeArea(grid, height: 1, width: 1), [7.5], shape: [1, 1, 1])
     }
 
+    @Test func areaResizeMatchesTheAdaptiveAverageDefinitionOnUnevenSizes() {
+        // Shrinking 2 x 37 x 53 to 10 x 7 (overlapping boxes) and 13 x 29 to 13 x 4 (rows
+        // kept): the box averages of the definition, in Double. Values in [0, 1); a Float sum
+        // of at most 45 of them errs by at most 44 u of the sum (u = 2^-24), 2.6e-6 of the
+        // mean: tolerance 3e-6.
+        for (channels, inputHeight, inputWidth, height, width) in [(2, 37, 53, 10, 7), (1, 13, 29, 13, 4)] {
+            var state: UInt64 = 12345
+            let values = (0..<(channels * inputHeight * inputWidth)).map { _ -> Float in
+                state = state &* 6364136223846793005 &+ 1442695040888963407
+                return Float(state >> 40) / Float(1 << 24)
+            }
+            let resized = ImageTransforms.resizeArea(Tensor(values, shape: [channels, inputHeight, inputWidth]), height: height, width: width)
+            #expect(resized.shape == [channels, height, width])
+            let scalars = resized.scalars
+            for channel in 0..<channels {
+                for y in 0..<height {
+                    let rows = (y * inputHeight) / height ..< ((y + 1) * inputHeight + height - 1) / height
+                    for x in 0..<width {
+                        let columns = (x * inputWidth) / width ..< ((x + 1) * inputWidth + width - 1) / width
+                        var sum = 0.0
+                        for row in rows { for column in columns { sum += Double(values[(channel * inputHeight + row) * inputWidth + column]) } }
+                        let expected = sum / Double(rows.count * columns.count)
+                        let actual = Double(scalars[(channel * height + y) * width + x])
+                        #expect(abs(actual - expected) <= 3e-6, "channel \(channel), cell \(y), \(x)")
+                    }
+                }
+            }
+        }
+    }
+
     @Test func centerCropRoundsHalfToEvenLikeTorchvision() {
         let five = Tensor((0..<25).map(Float.init), shape: [1, 5, 5])
         close(ImageTransforms.centerCrop(five, height: 3, width: 3), [6, 7, 8, 11, 12, 13, 16, 17, 18], shape: [1, 3, 3])

@@ -1,4 +1,5 @@
-// ImageWritingTests: PNG write -> read is exact at 8 and 16 bits for 1 to 4 channels;
+// ImageWritingTests: PNG write -> read is exact at 8 and 16 bits for 1 to 4 channels (and at
+// every compression level);
 // values are clamped and rounded to the nearest level; writes are atomic (no temporary
 // file left, an existing file replaced whole); bad shapes and folders give ImageError.
 
@@ -27,6 +28,24 @@ import Testing
         #expect(back.shape == [channels, height, width])
         #expect(back.scalars == values)  // tolerance: exact
         #expect(try FileManager.default.contentsOfDirectory(atPath: folder.path) == ["map.png"])
+    }
+
+    @Test func everyCompressionLevelWritesTheSamePixels() throws {
+        // A smooth gradient with a little pattern (compressible): the same samples at every
+        // level, and the smallest level is no larger than the fast one.
+        let height = 64, width = 96
+        let values = (0..<(3 * height * width)).map { index -> Float in
+            let pixel = index % (height * width), channel = index / (height * width)
+            return Float((pixel % width + 2 * (pixel / width) + 17 * channel + (pixel % 7)) % 256) / 255
+        }
+        let image = Tensor(values, shape: [3, height, width])
+        var sizes: [PNGCompression: Int] = [:]
+        for compression in [PNGCompression.fast, .balanced, .smallest] {
+            let data = try ImageFile.encodePNG(image, compression: compression)
+            sizes[compression] = data.count
+            #expect(try ImageFile.decode(data, channels: .keep).scalars == values, "\(compression)")  // tolerance: exact
+        }
+        #expect(sizes[.smallest]! <= sizes[.fast]!, "\(sizes)")
     }
 
     @Test func valuesAreClampedAndRoundedToTheNearestLevel() throws {

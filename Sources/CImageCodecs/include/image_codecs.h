@@ -73,9 +73,10 @@ void factory_decoded_image_free(factory_decoded_image *image);
 /// Encodes interleaved samples as a non-interlaced PNG in memory.
 /// - pixels: rows packed; 8-bit as uint8_t, 16-bit as native-endian uint16_t.
 /// - channels: 1 grey, 2 grey + alpha, 3 RGB, 4 RGBA. bit_depth: 8 or 16.
+/// - compression_level: zlib's level, 0 (stored) to 9 (smallest, slowest).
 /// - out_data / out_size: a malloc'd buffer holding the file; release with free().
 int factory_png_encode(const void *pixels, uint32_t width, uint32_t height,
-                       uint32_t channels, uint32_t bit_depth,
+                       uint32_t channels, uint32_t bit_depth, int compression_level,
                        uint8_t **out_data, size_t *out_size,
                        char *message, size_t message_capacity);
 
