@@ -3,9 +3,9 @@
 // <name>_mask.png`), whose own train/test split is kept (a seeded, per-type share of the test
 // images becomes the validation split that picks the threshold, and for the supervised
 // methods as large a share of each defect folder joins training), and a plain `good/` +
-// `defect/` folder pair that the core splits. Every image is decoded once and every mask is
-// checked against its image's size here, so bad files fail before anything is written, with
-// the file named. Not here: pixels for the model (DefectImages).
+// `defect/` folder pair that the core splits. Every image is decoded once (on all cores) and
+// every mask is checked against its image's size here, so bad files fail before anything is
+// written, with the file named (the first in folder order). Not here: pixels for the model (DefectImages).
 
 import FactoryKit
 import Foundation
@@ -47,17 +47,31 @@ enum DefectData {
     /// Decodes `url` once to check it and learn its size.
     static func imageSize(_ url: URL) throws -> (height: Int, width: Int) {
         do {
-            let image = try ImageFile.read(url, channels: .rgb)
-            return (image.shape[1], image.shape[2])
+            return try ImageFile.checkedSize(of: url)
         } catch {
             throw DefectDataError("\(url.path): the image cannot be read (\(error)); replace or remove the file")
         }
     }
 
-    static func example(_ url: URL, label: Int, type: String, mask: URL?) throws -> DefectExample {
-        let size = try imageSize(url)
-        if let mask { _ = try AnomalyMaps.readMask(mask, height: size.height, width: size.width) }
-        return DefectExample(image: url, label: label, defectType: type, mask: mask, height: size.height, width: size.width)
+    /// An image file found in the data folder, not yet checked.
+    struct Candidate {
+        let url: URL
+        let label: Int
+        let type: String
+        let mask: URL?
+    }
+
+    static func example(_ candidate: Candidate) throws -> DefectExample {
+        let size = try imageSize(candidate.url)
+        if let mask = candidate.mask { _ = try AnomalyMaps.readMask(mask, height: size.height, width: size.width) }
+        return DefectExample(image: candidate.url, label: candidate.label, defectType: candidate.type, mask: candidate.mask,
+                             height: size.height, width: size.width)
+    }
+
+    /// Every candidate decoded (and its mask size-checked) on all cores, in order; the first
+    /// bad file in that order is the error.
+    static func examples(_ candidates: [Candidate]) throws -> [DefectExample] {
+        try OrderedResults.map(count: candidates.count) { index in try example(candidates[index]) }
     }
 
     /// Reads the configured data folder.
@@ -90,23 +104,23 @@ enum DefectData {
 
     /// `good/` and (optionally) `defect/`: the core splits them.
     static func loadFolders(_ root: URL) throws -> TaskData<DefectExample> {
-        var examples = try images(in: root.appendingPathComponent("good"), role: "put the images of good parts in good/")
-            .map { try example($0, label: 0, type: "good", mask: nil) }
+        var candidates = try images(in: root.appendingPathComponent("good"), role: "put the images of good parts in good/")
+            .map { Candidate(url: $0, label: 0, type: "good", mask: nil) }
         let defectFolder = root.appendingPathComponent("defect")
         if FileManager.default.fileExists(atPath: defectFolder.path) {
-            examples += try images(in: defectFolder, role: "put the images of defective parts in defect/")
-                .map { try example($0, label: 1, type: "defect", mask: nil) }
+            candidates += try images(in: defectFolder, role: "put the images of defective parts in defect/")
+                .map { Candidate(url: $0, label: 1, type: "defect", mask: nil) }
         }
-        return TaskData(examples: examples, labelNames: ["good", "defect"])
+        return TaskData(examples: try examples(candidates), labelNames: ["good", "defect"])
     }
 
     /// The MVTec AD layout, with its own train / test split and a validation share of test.
     static func loadMVTec(_ root: URL, validationFraction: Double, defectsForTraining: Bool = false, seed: UInt64) throws -> TaskData<DefectExample> {
-        var examples: [DefectExample] = []
+        var candidates: [Candidate] = []
         var splits = DataSplits(train: [], validation: [], test: [])
         for url in try images(in: root.appendingPathComponent("train/good"), role: "the MVTec AD layout needs train/good/ with images of good parts") {
-            splits.train.append(examples.count)
-            examples.append(try example(url, label: 0, type: "good", mask: nil))
+            splits.train.append(candidates.count)
+            candidates.append(Candidate(url: url, label: 0, type: "good", mask: nil))
         }
         let testFolder = root.appendingPathComponent("test")
         let types = try subfolders(of: testFolder)
@@ -129,8 +143,8 @@ enum DefectData {
                     }
                     mask = candidate
                 }
-                indices.append(examples.count)
-                examples.append(try example(url, label: label, type: type, mask: mask))
+                indices.append(candidates.count)
+                candidates.append(Candidate(url: url, label: label, type: type, mask: mask))
             }
             // A seeded share of each type validates (picks the threshold); the rest tests.
             for position in stride(from: indices.count - 1, to: 0, by: -1) {
@@ -142,6 +156,6 @@ enum DefectData {
             splits.train += indices.dropFirst(validationCount).prefix(trainingCount).sorted()
             splits.test += indices.dropFirst(validationCount + trainingCount).sorted()
         }
-        return TaskData(examples: examples, labelNames: ["good", "defect"], userSplits: splits)
+        return TaskData(examples: try examples(candidates), labelNames: ["good", "defect"], userSplits: splits)
     }
 }

@@ -133,8 +133,10 @@ enum DefectEvaluation {
         for name in (try? FileManager.default.contentsOfDirectory(atPath: folder.path)) ?? [] where name.hasSuffix(".png") {
             try? FileManager.default.removeItem(at: folder.appendingPathComponent(name))
         }
-        var entries: [JSONValue] = []
-        for (rank, index) in order.enumerated() {
+        // Each entry reads its image again and writes its drawing: on all cores.
+        let ranked = Array(order)
+        let entries = try OrderedResults.map(count: ranked.count) { rank -> JSONValue in
+            let index = ranked[rank]
             let output = outputs[index], example = examples[index]
             let predicted = Double(output.score) >= Double(output.threshold) ? "defect" : "good"
             var members: [(key: String, value: JSONValue)] = [
@@ -148,7 +150,7 @@ enum DefectEvaluation {
                 try AnomalyMaps.writeOverlay(of: example.image, map: map, scale: overlayScale(threshold: output.threshold), to: destination)
                 members.append((key: "anomaly_map", value: .string(destination.path)))
             }
-            entries.append(.object(JSONObject(members: members)))
+            return .object(JSONObject(members: members))
         }
         return .array(entries)
     }

@@ -25,28 +25,6 @@ enum DefectImages {
 
     /// The images of `examples` as one `[B, 3, size, size]` batch (decoded on all cores).
     static func batch(_ examples: [DefectExample], size: Int) throws -> Tensor {
-        let results = LoadedImages(count: examples.count)
-        DispatchQueue.concurrentPerform(iterations: examples.count) { index in
-            let result = Result { try load(examples[index].image, size: size) }
-            results.set(index, result)
-        }
-        return Tensor.stack(try results.all(), axis: 0)
+        Tensor.stack(try OrderedResults.map(count: examples.count) { index in try load(examples[index].image, size: size) }, axis: 0)
     }
-}
-
-/// Decoded images filled in by several threads, one slot each.
-private final class LoadedImages: @unchecked Sendable {
-    private var slots: [Result<Tensor, Error>?]
-    private let lock = NSLock()
-
-    init(count: Int) { slots = Array(repeating: nil, count: count) }
-
-    func set(_ index: Int, _ result: Result<Tensor, Error>) {
-        lock.lock()
-        slots[index] = result
-        lock.unlock()
-    }
-
-    /// The images in order, or the first failure.
-    func all() throws -> [Tensor] { try slots.map { try $0!.get() } }
 }

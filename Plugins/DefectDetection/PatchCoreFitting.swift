@@ -1,6 +1,6 @@
 // PatchCoreFitting: filling the memory bank — patch features of every good training image
-// (in batches), a greedy k-centre coreset of them (model.coreset_ratio, on a random
-// projection), the chosen rows stored as the model's `memory_bank` buffer — and, for the
+// (in batches), a greedy k-centre coreset of them (model.coreset_ratio, on their leading
+// principal axes), the chosen rows stored as the model's `memory_bank` buffer — and, for the
 // combined method, the score scale from the good validation images. Called by the core
 // through the plugin's `fit` hook. Not here: the threshold (calibrate, DefectEvaluation).
 
@@ -14,14 +14,17 @@ public enum PatchCoreFitting {
     ///   - batches: ImageNet-normalised image batches of good parts.
     ///   - extractor: the patch features.
     ///   - ratio: share of patches kept.
-    ///   - projectionDimensions: the projection used for coreset distances.
-    ///   - seed: seeds the projection and the first centre.
-    /// - Returns: the bank `[M, D]` and the number of patches it was chosen from.
+    ///   - projectionDimensions: the principal axes kept for coreset distances.
+    ///   - seed: seeds the first centre.
+    /// - Returns: the bank `[M, D]`, the number of patches it was chosen from, and the seconds
+    ///   spent on features and on the coreset.
     public static func memoryBank(batches: [Tensor], extractor: PatchFeatureExtractor, ratio: Double, projectionDimensions: Int,
-                                  seed: UInt64) -> (bank: Tensor, patches: Int) {
+                                  seed: UInt64) -> (bank: Tensor, patches: Int, featureSeconds: Double, coresetSeconds: Double) {
+        let started = Date()
         let features = Tensor.concatenate(batches.map { extractor($0).features }, axis: 0)
+        let featuresDone = Date()
         let selected = CoresetSelection.select(features, ratio: ratio, projectionDimensions: projectionDimensions, seed: seed)
-        return (gatherRows(features, selected), features.shape[0])
+        return (gatherRows(features, selected), features.shape[0], featuresDone.timeIntervalSince(started), Date().timeIntervalSince(featuresDone))
     }
 
     /// Rows `indices` of a `[N, D]` tensor, as a new `[indices.count, D]` tensor.
@@ -48,14 +51,16 @@ public enum PatchCoreFitting {
         for start in stride(from: 0, to: good.count, by: batchSize) {
             batches.append(try DefectImages.batch(Array(good[start ..< Swift.min(start + batchSize, good.count)]), size: model.imageSize))
         }
+        let decodeSeconds = Date().timeIntervalSince(started)
         let ratio = context.config.number("model.coreset_ratio")
-        let (bank, patches) = memoryBank(batches: batches, extractor: model.extractor, ratio: ratio,
-                                         projectionDimensions: context.config.integer("model.projection_dimensions"),
-                                         seed: UInt64(context.config.integer("seed")))
+        let (bank, patches, featureSeconds, coresetSeconds) = memoryBank(
+            batches: batches, extractor: model.extractor, ratio: ratio,
+            projectionDimensions: context.config.integer("model.projection_dimensions"), seed: UInt64(context.config.integer("seed")))
         model.memoryBank = bank
-        var notes = [String(format: "PatchCore: memory bank of %d patches (%.1f%% of %d from %d good images, %d features each) in %.1f s",
+        var notes = [String(format: "PatchCore: memory bank of %d patches (%.1f%% of %d from %d good images, %d features each) in %.1f s "
+                            + "(images read %.1f s, features %.1f s, coreset %.1f s)",
                             bank.shape[0], 100 * Double(bank.shape[0]) / Double(patches), patches, good.count, bank.shape[1],
-                            Date().timeIntervalSince(started))]
+                            Date().timeIntervalSince(started), decodeSeconds, featureSeconds, coresetSeconds)]
         let skipped = training.count - good.count
         if skipped > 0 && model.method == .patchcore {
             notes.append("PatchCore: \(skipped) defect image(s) of the training split are not used (they validate the head only with model.method: combined)")

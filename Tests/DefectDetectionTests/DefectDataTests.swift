@@ -2,7 +2,8 @@
 // share of each test folder, masks matched by name) and the good/ + defect/ pair; and bad
 // input — an image that does not decode, a mask of the wrong size, an empty class folder, a
 // test set without good images — each a clear error naming the file or folder, thrown
-// before the run writes anything.
+// before the run writes anything (of several bad images, the first in folder order, though
+// they are checked on all cores).
 
 import DefectDetection
 import FactoryKit
@@ -92,6 +93,28 @@ struct DefectDataTests {
         let bytes = try Data(contentsOf: broken)
         try bytes.prefix(bytes.count / 2).write(to: broken)
         try expectTrainingFails(folder, context, mentioning: [broken.path, "cannot be read", "replace or remove"])
+    }
+
+    @Test func ofSeveralBadImagesTheFirstInFolderOrderIsNamed() throws {
+        // The images are checked on all cores; the error is still the first bad file in the
+        // layout's order (train/good before test/<type>, names sorted), on every run.
+        let (folder, context) = try Self.project()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        try Self.mvtec(folder)
+        let broken = ["data/train/good/2.png", "data/test/good/0.png", "data/test/scratch/3.png"].map { folder.appendingPathComponent($0) }
+        for url in broken {
+            let bytes = try Data(contentsOf: url)
+            try bytes.prefix(bytes.count / 2).write(to: url)
+        }
+        for _ in 0..<5 {
+            do {
+                _ = try DefectDetectionPlugin().loadData(context)
+                Issue.record("bad images were accepted")
+            } catch {
+                let message = String(describing: error)
+                #expect(message.contains(broken[0].path) && !message.contains(broken[1].path) && !message.contains(broken[2].path), "\(message)")
+            }
+        }
     }
 
     @Test func aMaskOfTheWrongSizeIsNamed() throws {
