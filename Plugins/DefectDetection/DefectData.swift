@@ -5,7 +5,8 @@
 // methods as large a share of each defect folder joins training), and a plain `good/` +
 // `defect/` folder pair that the core splits. Every image is decoded once (on all cores) and
 // every mask is checked against its image's size here, so bad files fail before anything is
-// written, with the file named (the first in folder order). Not here: pixels for the model (DefectImages).
+// written, with the file named (the first in folder order); files that passed an earlier
+// load and have not changed since are not decoded again (CheckedImages). Not here: pixels for the model (DefectImages).
 
 import FactoryKit
 import Foundation
@@ -69,9 +70,28 @@ enum DefectData {
     }
 
     /// Every candidate decoded (and its mask size-checked) on all cores, in order; the first
-    /// bad file in that order is the error.
-    static func examples(_ candidates: [Candidate]) throws -> [DefectExample] {
-        try OrderedResults.map(count: candidates.count) { index in try example(candidates[index]) }
+    /// bad file in that order is the error. With a `record`, files checked by an earlier load
+    /// and unchanged since are not decoded again, and the record is brought up to date once
+    /// every file has passed.
+    static func examples(_ candidates: [Candidate], record location: URL?) throws -> [DefectExample] {
+        let record = location.map(CheckedImages.read) ?? CheckedImages()
+        let examples = try OrderedResults.map(count: candidates.count) { index -> DefectExample in
+            let candidate = candidates[index]
+            if let image = record.unchanged(candidate.url),
+               candidate.mask.map({ mask in record.unchanged(mask).map { $0.height == image.height && $0.width == image.width } ?? false }) ?? true {
+                return DefectExample(image: candidate.url, label: candidate.label, defectType: candidate.type, mask: candidate.mask,
+                                     height: image.height, width: image.width)
+            }
+            return try example(candidate)
+        }
+        guard let location else { return examples }
+        var updated = CheckedImages()
+        for example in examples {
+            updated.record(example.image, height: example.height, width: example.width)
+            if let mask = example.mask { updated.record(mask, height: example.height, width: example.width) }
+        }
+        if updated.files != record.files { updated.write(to: location) }
+        return examples
     }
 
     /// Reads the configured data folder.
@@ -97,13 +117,14 @@ enum DefectData {
         // The supervised methods learn from labelled defects: in the MVTec AD layout, a share of
         // each defect folder (as large as the validation share) joins the training split.
         let defectsForTraining = context.config.string("model.method") != "patchcore"
+        let record = CheckedImages.location(projectFolder: context.projectFolder)
         return layout == "mvtec"
-            ? try loadMVTec(root, validationFraction: validationFraction, defectsForTraining: defectsForTraining, seed: seed)
-            : try loadFolders(root)
+            ? try loadMVTec(root, validationFraction: validationFraction, defectsForTraining: defectsForTraining, seed: seed, record: record)
+            : try loadFolders(root, record: record)
     }
 
     /// `good/` and (optionally) `defect/`: the core splits them.
-    static func loadFolders(_ root: URL) throws -> TaskData<DefectExample> {
+    static func loadFolders(_ root: URL, record: URL?) throws -> TaskData<DefectExample> {
         var candidates = try images(in: root.appendingPathComponent("good"), role: "put the images of good parts in good/")
             .map { Candidate(url: $0, label: 0, type: "good", mask: nil) }
         let defectFolder = root.appendingPathComponent("defect")
@@ -111,11 +132,12 @@ enum DefectData {
             candidates += try images(in: defectFolder, role: "put the images of defective parts in defect/")
                 .map { Candidate(url: $0, label: 1, type: "defect", mask: nil) }
         }
-        return TaskData(examples: try examples(candidates), labelNames: ["good", "defect"])
+        return TaskData(examples: try examples(candidates, record: record), labelNames: ["good", "defect"])
     }
 
     /// The MVTec AD layout, with its own train / test split and a validation share of test.
-    static func loadMVTec(_ root: URL, validationFraction: Double, defectsForTraining: Bool = false, seed: UInt64) throws -> TaskData<DefectExample> {
+    static func loadMVTec(_ root: URL, validationFraction: Double, defectsForTraining: Bool = false, seed: UInt64,
+                          record: URL?) throws -> TaskData<DefectExample> {
         var candidates: [Candidate] = []
         var splits = DataSplits(train: [], validation: [], test: [])
         for url in try images(in: root.appendingPathComponent("train/good"), role: "the MVTec AD layout needs train/good/ with images of good parts") {
@@ -156,6 +178,6 @@ enum DefectData {
             splits.train += indices.dropFirst(validationCount).prefix(trainingCount).sorted()
             splits.test += indices.dropFirst(validationCount + trainingCount).sorted()
         }
-        return TaskData(examples: try examples(candidates), labelNames: ["good", "defect"], userSplits: splits)
+        return TaskData(examples: try examples(candidates, record: record), labelNames: ["good", "defect"], userSplits: splits)
     }
 }

@@ -3,7 +3,8 @@
 // input — an image that does not decode, a mask of the wrong size, an empty class folder, a
 // test set without good images — each a clear error naming the file or folder, thrown
 // before the run writes anything (of several bad images, the first in folder order, though
-// they are checked on all cores).
+// they are checked on all cores); files checked once are not decoded again until their size or
+// modification time changes, and a failed load writes no record.
 
 import DefectDetection
 import FactoryKit
@@ -115,6 +116,51 @@ struct DefectDataTests {
                 #expect(message.contains(broken[0].path) && !message.contains(broken[1].path) && !message.contains(broken[2].path), "\(message)")
             }
         }
+    }
+
+    @Test func filesCheckedOnceAreNotDecodedAgainUntilTheyChange() throws {
+        let (folder, context) = try Self.project()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        try Self.mvtec(folder)
+        let record = folder.appendingPathComponent("output/cache/checked-images.json")
+        let first = try DefectDetectionPlugin().loadData(context)
+        #expect(FileManager.default.fileExists(atPath: record.path), "the record is written once every file passed")
+        // A file replaced by a same-sized corrupt one with its old modification time is
+        // taken on the record's word (the shortcut: nothing is decoded again) ...
+        let image = folder.appendingPathComponent("data/test/scratch/1.png")
+        let attributes = try FileManager.default.attributesOfItem(atPath: image.path)
+        let bytes = try Data(contentsOf: image)
+        try Data(repeating: 0x55, count: bytes.count).write(to: image)
+        try FileManager.default.setAttributes([.modificationDate: attributes[.modificationDate]!], ofItemAtPath: image.path)
+        let second = try DefectDetectionPlugin().loadData(context)
+        #expect(second.examples.map(\.image) == first.examples.map(\.image))
+        #expect(second.examples.map(\.height) == first.examples.map(\.height) && second.examples.map(\.width) == first.examples.map(\.width))
+        // ... and once its modification time changes it is decoded again, and named.
+        try FileManager.default.setAttributes([.modificationDate: Date(timeIntervalSinceNow: 5)], ofItemAtPath: image.path)
+        #expect {
+            _ = try DefectDetectionPlugin().loadData(context)
+        } throws: { error in
+            String(describing: error).contains(image.path) && String(describing: error).contains("cannot be read")
+        }
+        // A mask rewritten at another size is checked again too.
+        try Data(bytes).write(to: image)
+        _ = try DefectDetectionPlugin().loadData(context)
+        try Self.image(folder, "data/ground_truth/scratch/2_mask.png", value: 1, width: 8, height: 8, channels: 1)
+        #expect {
+            _ = try DefectDetectionPlugin().loadData(context)
+        } throws: { error in
+            String(describing: error).contains("2_mask.png")
+        }
+    }
+
+    @Test func aFailedLoadWritesNoRecord() throws {
+        let (folder, context) = try Self.project()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        try Self.mvtec(folder)
+        let broken = folder.appendingPathComponent("data/train/good/3.png")
+        try Data([0x89, 0x50]).write(to: broken)
+        #expect(throws: (any Error).self) { _ = try DefectDetectionPlugin().loadData(context) }
+        #expect(!FileManager.default.fileExists(atPath: folder.appendingPathComponent("output").path), "nothing written")
     }
 
     @Test func aMaskOfTheWrongSizeIsNamed() throws {
