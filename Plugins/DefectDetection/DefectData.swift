@@ -62,8 +62,17 @@ enum DefectData {
         let mask: URL?
     }
 
-    static func example(_ candidate: Candidate) throws -> DefectExample {
-        let size = try imageSize(candidate.url)
+    /// Checks `candidate`: with `preparing`, by loading it model-ready at that size (kept in
+    /// ``PreparedImages`` for its first use), else by decoding it.
+    static func example(_ candidate: Candidate, preparing imageSize: Int? = nil) throws -> DefectExample {
+        let size: (height: Int, width: Int)
+        if let imageSize {
+            let loaded = try DefectImages.loadWithSize(candidate.url, size: imageSize)
+            size = (loaded.height, loaded.width)
+            PreparedImages.shared.keep(loaded.image, for: candidate.url, size: imageSize)
+        } else {
+            size = try self.imageSize(candidate.url)
+        }
         if let mask = candidate.mask { _ = try AnomalyMaps.readMask(mask, height: size.height, width: size.width) }
         return DefectExample(image: candidate.url, label: candidate.label, defectType: candidate.type, mask: candidate.mask,
                              height: size.height, width: size.width)
@@ -73,7 +82,7 @@ enum DefectData {
     /// bad file in that order is the error. With a `record`, files checked by an earlier load
     /// and unchanged since are not decoded again, and the record is brought up to date once
     /// every file has passed.
-    static func examples(_ candidates: [Candidate], record location: URL?) throws -> [DefectExample] {
+    static func examples(_ candidates: [Candidate], record location: URL?, preparing imageSize: Int? = nil) throws -> [DefectExample] {
         let record = location.map(CheckedImages.read) ?? CheckedImages()
         let examples = try OrderedResults.map(count: candidates.count) { index -> DefectExample in
             let candidate = candidates[index]
@@ -82,7 +91,7 @@ enum DefectData {
                 return DefectExample(image: candidate.url, label: candidate.label, defectType: candidate.type, mask: candidate.mask,
                                      height: image.height, width: image.width)
             }
-            return try example(candidate)
+            return try example(candidate, preparing: imageSize)
         }
         guard let location else { return examples }
         var updated = CheckedImages()
@@ -118,13 +127,16 @@ enum DefectData {
         // each defect folder (as large as the validation share) joins the training split.
         let defectsForTraining = context.config.string("model.method") != "patchcore"
         let record = CheckedImages.location(projectFolder: context.projectFolder)
+        // Images decoded by the check are kept model-ready for their first use (PreparedImages).
+        let imageSize = context.config.integer("model.image_size")
         return layout == "mvtec"
-            ? try loadMVTec(root, validationFraction: validationFraction, defectsForTraining: defectsForTraining, seed: seed, record: record)
-            : try loadFolders(root, record: record)
+            ? try loadMVTec(root, validationFraction: validationFraction, defectsForTraining: defectsForTraining, seed: seed, record: record,
+                            preparing: imageSize)
+            : try loadFolders(root, record: record, preparing: imageSize)
     }
 
     /// `good/` and (optionally) `defect/`: the core splits them.
-    static func loadFolders(_ root: URL, record: URL?) throws -> TaskData<DefectExample> {
+    static func loadFolders(_ root: URL, record: URL?, preparing imageSize: Int? = nil) throws -> TaskData<DefectExample> {
         var candidates = try images(in: root.appendingPathComponent("good"), role: "put the images of good parts in good/")
             .map { Candidate(url: $0, label: 0, type: "good", mask: nil) }
         let defectFolder = root.appendingPathComponent("defect")
@@ -132,12 +144,12 @@ enum DefectData {
             candidates += try images(in: defectFolder, role: "put the images of defective parts in defect/")
                 .map { Candidate(url: $0, label: 1, type: "defect", mask: nil) }
         }
-        return TaskData(examples: try examples(candidates, record: record), labelNames: ["good", "defect"])
+        return TaskData(examples: try examples(candidates, record: record, preparing: imageSize), labelNames: ["good", "defect"])
     }
 
     /// The MVTec AD layout, with its own train / test split and a validation share of test.
     static func loadMVTec(_ root: URL, validationFraction: Double, defectsForTraining: Bool = false, seed: UInt64,
-                          record: URL?) throws -> TaskData<DefectExample> {
+                          record: URL?, preparing imageSize: Int? = nil) throws -> TaskData<DefectExample> {
         var candidates: [Candidate] = []
         var splits = DataSplits(train: [], validation: [], test: [])
         for url in try images(in: root.appendingPathComponent("train/good"), role: "the MVTec AD layout needs train/good/ with images of good parts") {
@@ -178,6 +190,6 @@ enum DefectData {
             splits.train += indices.dropFirst(validationCount).prefix(trainingCount).sorted()
             splits.test += indices.dropFirst(validationCount + trainingCount).sorted()
         }
-        return TaskData(examples: try examples(candidates, record: record), labelNames: ["good", "defect"], userSplits: splits)
+        return TaskData(examples: try examples(candidates, record: record, preparing: imageSize), labelNames: ["good", "defect"], userSplits: splits)
     }
 }

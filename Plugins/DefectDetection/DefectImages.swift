@@ -9,6 +9,11 @@ import Foundation
 enum DefectImages {
     /// The image at `url` as `[3, size, size]`, ImageNet-normalised.
     static func load(_ url: URL, size: Int) throws -> Tensor {
+        try loadWithSize(url, size: size).image
+    }
+
+    /// The image at `url` as `[3, size, size]`, ImageNet-normalised, and the file's own size.
+    static func loadWithSize(_ url: URL, size: Int) throws -> (image: Tensor, height: Int, width: Int) {
         let image: Tensor
         do { image = try ImageFile.read(url, channels: .rgb) } catch {
             throw DefectDataError("\(url.path): the image cannot be read (\(error)); replace or remove the file")
@@ -20,11 +25,16 @@ enum DefectImages {
                 ? ImageTransforms.resizeArea(image, height: size, width: size)
                 : ImageTransforms.resizeBilinear(image, height: size, width: size)
         }
-        return ImageTransforms.normalize(resized, mean: EfficientNetLite.imageNetMean, standardDeviation: EfficientNetLite.imageNetStandardDeviation)
+        let normalised = ImageTransforms.normalize(resized, mean: EfficientNetLite.imageNetMean, standardDeviation: EfficientNetLite.imageNetStandardDeviation)
+        return (normalised, height, width)
     }
 
-    /// The images of `examples` as one `[B, 3, size, size]` batch (decoded on all cores).
+    /// The images of `examples` as one `[B, 3, size, size]` batch (decoded on all cores, or
+    /// taken from the data check's ``PreparedImages``).
     static func batch(_ examples: [DefectExample], size: Int) throws -> Tensor {
-        Tensor.stack(try OrderedResults.map(count: examples.count) { index in try load(examples[index].image, size: size) }, axis: 0)
+        Tensor.stack(try OrderedResults.map(count: examples.count) { index in
+            let url = examples[index].image
+            return try PreparedImages.shared.take(url, size: size) ?? load(url, size: size)
+        }, axis: 0)
     }
 }

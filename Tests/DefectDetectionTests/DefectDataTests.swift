@@ -123,15 +123,17 @@ struct DefectDataTests {
         defer { try? FileManager.default.removeItem(at: folder) }
         try Self.mvtec(folder)
         let record = folder.appendingPathComponent("output/cache/checked-images.json")
+        let image = folder.appendingPathComponent("data/test/scratch/1.png")
+        // A whole second, which setting and reading a modification time keep exactly.
+        let checkedTime = Date(timeIntervalSince1970: 1_700_000_000)
+        try FileManager.default.setAttributes([.modificationDate: checkedTime], ofItemAtPath: image.path)
         let first = try DefectDetectionPlugin().loadData(context)
         #expect(FileManager.default.fileExists(atPath: record.path), "the record is written once every file passed")
         // A file replaced by a same-sized corrupt one with its old modification time is
         // taken on the record's word (the shortcut: nothing is decoded again) ...
-        let image = folder.appendingPathComponent("data/test/scratch/1.png")
-        let attributes = try FileManager.default.attributesOfItem(atPath: image.path)
         let bytes = try Data(contentsOf: image)
         try Data(repeating: 0x55, count: bytes.count).write(to: image)
-        try FileManager.default.setAttributes([.modificationDate: attributes[.modificationDate]!], ofItemAtPath: image.path)
+        try FileManager.default.setAttributes([.modificationDate: checkedTime], ofItemAtPath: image.path)
         let second = try DefectDetectionPlugin().loadData(context)
         #expect(second.examples.map(\.image) == first.examples.map(\.image))
         #expect(second.examples.map(\.height) == first.examples.map(\.height) && second.examples.map(\.width) == first.examples.map(\.width))
