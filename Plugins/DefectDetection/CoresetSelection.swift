@@ -12,7 +12,8 @@
 // in high dimensions most clusters are within reach of every new centre, so a batch of 20-30
 // centres loads each cluster once instead of 20-30 times (on the benchmark's features,
 // 3.3 M cluster visits instead of 19.8 M). The batch's distances to every centre come from
-// one GEMM (products and squared norms, lowered by their rounding), checked one vector of
+// their products (computed from centre panels: KCenterKernels.swift) and squared norms,
+// lowered by their rounding, checked one vector of
 // centres (`KernelVector`'s lanes: 16 in an AVX-512 build) at a time; partial squared
 // distances over the leading (largest-variance) coordinates of eight members at a time rule
 // out most (member, centre) pairs before any whole distance is computed (KCenterKernels.swift,
@@ -248,7 +249,7 @@ struct KCenterSweep<Scalar: KCenterScalar>: @unchecked Sendable {
     /// centres (`batch` rows of `dimensions` floats at `centres`, squared norms `norms`) can
     /// take members from their clusters (|c - c_j| < 2 r_j), one vector of centres at a time,
     /// and scans each such cluster once for all of them. |c - c_j|² comes from the products
-    /// c·c_j (a GEMM) and the squared norms, lowered by their rounding: a Float dot product of
+    /// c·c_j (`KCenterCentrePanels.products`) and the squared norms, lowered by their rounding: a Float dot product of
     /// n terms errs by at most about n u |a| |b| (u = 2⁻²⁴), so the three of them by at most
     /// 2 n u (|c|² + |c_j|²); the bound takes off 3 n u (|c|² + |c_j|²).
     func callAsFunction<V: KernelFloatVector>(_: V.Type, blocks: Range<Int>, centres: UnsafePointer<Float>, norms: UnsafePointer<Float>, batch: Int,
@@ -336,7 +337,7 @@ struct KCenterSearch<Scalar: KCenterScalar> {
     /// squared radii (both 0 past the last; `centreStride`, a multiple of 16, places each).
     var centres: [Int] = []
     let clusters: UnsafeMutablePointer<KCenterCluster<Scalar>>
-    let centreRows: UnsafeMutablePointer<Float>
+    let centrePanels: KCenterCentrePanels
     let centreNorms: UnsafeMutablePointer<Float>
     let radii: UnsafeMutablePointer<Float>
     let centreStride: Int
@@ -354,8 +355,7 @@ struct KCenterSearch<Scalar: KCenterScalar> {
         self.dimensions = dimensions
         leading = Swift.min(16, dimensions)
         centreStride = (Swift.max(capacity, 1) + 15) / 16 * 16
-        centreRows = .allocate(capacity: dimensions * centreStride)
-        centreRows.initialize(repeating: 0, count: dimensions * centreStride)
+        centrePanels = KCenterCentrePanels(capacity: centreStride, dimensions: dimensions)
         centreNorms = .allocate(capacity: centreStride)
         centreNorms.initialize(repeating: 0, count: centreStride)
         radii = .allocate(capacity: centreStride)
@@ -365,7 +365,7 @@ struct KCenterSearch<Scalar: KCenterScalar> {
     }
 
     func release() {
-        centreRows.deallocate()
+        centrePanels.deallocate()
         centreNorms.deallocate()
         radii.deallocate()
         for slot in 0..<centres.count { clusters[slot].release() }
@@ -494,8 +494,11 @@ struct KCenterSearch<Scalar: KCenterScalar> {
     mutating func addCentre(_ centre: Int, _ cluster: KCenterCluster<Scalar>) {
         let slot = centres.count
         let row = points + centre * dimensions
-        for column in 0..<dimensions { centreRows[slot * dimensions + column] = row[column].floatValue }
-        centreNorms[slot] = KCenterSearch.squaredNorm(centreRows + slot * dimensions, dimensions)
+        let values = (0..<dimensions).map { row[$0].floatValue }
+        values.withUnsafeBufferPointer { values in
+            centrePanels.set(slot, values.baseAddress!)
+            centreNorms[slot] = KCenterSearch.squaredNorm(values.baseAddress!, dimensions)
+        }
         (clusters + slot).initialize(to: cluster)
         centres.append(centre)
         setRadius(slot)
@@ -579,11 +582,9 @@ struct KCenterSearch<Scalar: KCenterScalar> {
             // contiguous centres) when there are many centres.
             for part in parts.indices { parts[part].clear() }
             let blocks = (centreCount + lanes - 1) / lanes
-            // Every product of a batch centre and a centre, in one GEMM.
-            BLAS.gemm(rows: batchCount, columns: centreCount, depth: dimensions,
-                      MatrixOperand(pointer: centreValues, leadingDimension: dimensions, transposed: false),
-                      MatrixOperand(pointer: centreRows, leadingDimension: dimensions, transposed: true),
-                      products, leadingDimension: centreStride)
+            // Every product of a batch centre and a centre, from the centre panels.
+            centrePanels.products(V.self, batch: centreValues, batchCount: batchCount, centreCount: centreCount,
+                                  output: products, outputStride: centreStride)
             for centre in 0..<batchCount { batchNorms[centre] = Self.squaredNorm(centreValues + centre * dimensions, dimensions) }
             let sweep = KCenterSweep<Scalar>(dimensions: dimensions, leading: leading, centreNorms: centreNorms, radii: radii, products: UnsafePointer(products),
                                      centreStride: centreStride, centreCount: centreCount)

@@ -4,6 +4,7 @@
 // Used to decode images and check data sets. Not here: what the items are (DefectImages,
 // DefectData).
 
+import FactoryKit
 import Foundation
 
 /// Results of `count` independent items computed on all cores, in item order.
@@ -32,11 +33,4 @@ final class OrderedResults<Value>: @unchecked Sendable {
         slots[index] = result
         lock.unlock()
     }
-}
-
-/// A closure handed to the worker threads of one `concurrentPerform` call, which ends before
-/// the closure's owner returns.
-private struct UncheckedSendable<Wrapped>: @unchecked Sendable {
-    let value: Wrapped
-    init(_ value: Wrapped) { self.value = value }
 }

@@ -2,7 +2,7 @@
 // distance (bit-identical to the plain one below the limit, never below the limit above it),
 // the leading-coordinate partial distances of eight transposed points and of 8 or 16 (generic
 // over the vector width; Double reference, relative 1e-5), lane masks as bits (both widths), the tournament tree (linear maximum, lowest index on
-// ties), the Jacobi eigen-decomposition (hand-derived 2x2; orthonormal, diagonalising,
+// ties), the centre panels' products (Double reference, n u |a| |b|), the Jacobi eigen-decomposition (hand-derived 2x2; orthonormal, diagonalising,
 // sorted), the principal rotation (distances kept to relative 1e-4; with axes dropped, the
 // subspace the points span found and no distance lengthened), and the whole search on
 // rotated half-precision points against the brute-force greedy, with enough centres for the
@@ -133,6 +133,51 @@ struct KCenterKernelTests {
                 // Double rounding over n-term sums: 1e-10 (relative to the largest entry).
                 #expect(abs(dot - (i == j ? 1 : 0)) < 1e-10, "orthonormal \(i) \(j)")
                 #expect(abs(rotated - (i == j ? values[i] : 0)) < 1e-10 * scale * Double(n), "diagonal \(i) \(j)")
+            }
+        }
+    }
+
+    @Test func centrePanelProductsAreTheDotProducts() {
+        // Batches of 1 to 19 rows (whole groups of eight or four and the rest) against 37 centres (two
+        // whole panels and part of a third), at 8 and 16 lanes; Double reference. A Float dot
+        // product of n terms errs by at most n u |a| |b| (u = 2^-24): that is the tolerance.
+        var generator = SeededGenerator(seed: 31)
+        let dimensions = 24, centreCount = 37
+        let centres = (0..<(centreCount * dimensions)).map { _ in generator.nextNormal() }
+        let panels = KCenterCentrePanels(capacity: 40, dimensions: dimensions)
+        defer { panels.deallocate() }
+        for centre in 0..<centreCount {
+            centres.withUnsafeBufferPointer { panels.set(centre, $0.baseAddress! + centre * dimensions) }
+        }
+        let stride = 48
+        for batchCount in 1...19 {
+            let batch = (0..<(batchCount * dimensions)).map { _ in generator.nextNormal() }
+            for lanes in [8, 16] {
+                var output = [Float](repeating: .nan, count: batchCount * stride)
+                batch.withUnsafeBufferPointer { batch in
+                    output.withUnsafeMutableBufferPointer { output in
+                        if lanes == 8 {
+                            panels.products(SIMD8<Float>.self, batch: batch.baseAddress!, batchCount: batchCount, centreCount: centreCount,
+                                            output: output.baseAddress!, outputStride: stride)
+                        } else {
+                            panels.products(SIMD16<Float>.self, batch: batch.baseAddress!, batchCount: batchCount, centreCount: centreCount,
+                                            output: output.baseAddress!, outputStride: stride)
+                        }
+                    }
+                }
+                for row in 0..<batchCount {
+                    for centre in 0..<centreCount {
+                        var product = 0.0, normA = 0.0, normB = 0.0
+                        for k in 0..<dimensions {
+                            let a = Double(batch[row * dimensions + k]), b = Double(centres[centre * dimensions + k])
+                            product += a * b; normA += a * a; normB += b * b
+                        }
+                        let tolerance = Double(dimensions) * 0x1p-24 * (normA * normB).squareRoot()
+                        #expect(abs(Double(output[row * stride + centre]) - product) <= tolerance, "\(lanes) lanes, row \(row), centre \(centre)")
+                    }
+                    // The rest of the third panel holds unused (zero) slots.
+                    for centre in centreCount..<48 { #expect(output[row * stride + centre] == 0, "row \(row), slot \(centre)") }
+                }
             }
         }
     }
