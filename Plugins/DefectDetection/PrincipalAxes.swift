@@ -1,9 +1,9 @@
 // PrincipalAxes: the principal axes of a set of points — their mean and covariance (one GEMM),
-// and the eigenvectors of a small symmetric matrix by cyclic Jacobi rotations in Double, sorted
-// by decreasing eigenvalue: an orthogonal basis, to rotate points onto their principal axes
+// and the eigenvectors of a small symmetric matrix (Householder tridiagonalisation and implicit
+// QL, in Double), sorted by decreasing eigenvalue: an orthogonal basis, to rotate points onto their principal axes
 // without changing their distances. CoresetSelection uses it so that partial distances over
 // the leading coordinates prune early; NearestNeighbourIndex, for its lower bounds. Meant for
-// dimensions up to a few hundred (O(d³) per sweep). Not here: what the callers do with the axes.
+// dimensions up to a few hundred (O(d³)). Not here: what the callers do with the axes.
 
 import FactoryKit
 
@@ -38,56 +38,178 @@ public enum PrincipalAxes {
     }
 
     /// The eigenvalues and eigenvectors of the symmetric `matrix` (`dimensions²` values,
-    /// row-major; only symmetric input is meaningful).
+    /// row-major; only symmetric input is meaningful): Householder reduction to tridiagonal
+    /// form, then the implicit QL algorithm with Wilkinson-style shifts (EISPACK's tred2 and
+    /// tql2, as in JAMA), accumulating the transformations — about 6 n³ flops, several times
+    /// fewer than cyclic Jacobi sweeps (about 0.13 s at n = 152 before).
     /// - Returns: `values` in decreasing order and `vectors` (`dimensions²`, row-major) whose
     ///   column k is the unit eigenvector of `values[k]`; the columns are orthonormal.
     public static func symmetricEigen(_ matrix: [Double], dimensions: Int) -> (values: [Double], vectors: [Double]) {
         let n = dimensions
         precondition(n > 0 && matrix.count == n * n, "symmetricEigen: \(matrix.count) values are not a \(n)x\(n) matrix")
-        var a = matrix
-        var v = [Double](repeating: 0, count: n * n)
-        for i in 0..<n { v[i * n + i] = 1 }
-        let scale = matrix.reduce(0) { Swift.max($0, Swift.abs($1)) }
-        a.withUnsafeMutableBufferPointer { aBuffer in
-            v.withUnsafeMutableBufferPointer { vBuffer in
-                let a = aBuffer.baseAddress!, v = vBuffer.baseAddress!
-                for _ in 0..<64 {
-                    var offDiagonal = 0.0
-                    for p in 0..<n { for q in (p + 1)..<Swift.max(p + 1, n) { offDiagonal += a[p * n + q] * a[p * n + q] } }
-                    if scale == 0 || offDiagonal <= 1e-30 * scale * scale { break }
-                    for p in 0..<(n - 1) {
-                        for q in (p + 1)..<n {
-                            let apq = a[p * n + q]
-                            if apq == 0 { continue }
-                            // The rotation that zeroes a[p][q] (Golub & Van Loan, symmetric Schur).
-                            let theta = (a[q * n + q] - a[p * n + p]) / (2 * apq)
-                            let t = (theta >= 0 ? 1.0 : -1.0) / (Swift.abs(theta) + (theta * theta + 1).squareRoot())
-                            let c = 1 / (t * t + 1).squareRoot(), s = t * c
-                            for k in 0..<n {
-                                let akp = a[k * n + p], akq = a[k * n + q]
-                                a[k * n + p] = c * akp - s * akq
-                                a[k * n + q] = s * akp + c * akq
-                            }
-                            for k in 0..<n {
-                                let apk = a[p * n + k], aqk = a[q * n + k]
-                                a[p * n + k] = c * apk - s * aqk
-                                a[q * n + k] = s * apk + c * aqk
-                            }
-                            for k in 0..<n {
-                                let vkp = v[k * n + p], vkq = v[k * n + q]
-                                v[k * n + p] = c * vkp - s * vkq
-                                v[k * n + q] = s * vkp + c * vkq
-                            }
-                        }
-                    }
+        var v = matrix
+        var d = [Double](repeating: 0, count: n), e = [Double](repeating: 0, count: n)
+        v.withUnsafeMutableBufferPointer { vBuffer in
+            d.withUnsafeMutableBufferPointer { dBuffer in
+                e.withUnsafeMutableBufferPointer { eBuffer in
+                    let v = vBuffer.baseAddress!, d = dBuffer.baseAddress!, e = eBuffer.baseAddress!
+                    tridiagonalise(v, d, e, n)
+                    diagonaliseTridiagonal(v, d, e, n)
                 }
             }
         }
-        let order = (0..<n).sorted { a[$0 * n + $0] > a[$1 * n + $1] || (a[$0 * n + $0] == a[$1 * n + $1] && $0 < $1) }
+        let order = (0..<n).sorted { d[$0] > d[$1] || (d[$0] == d[$1] && $0 < $1) }
         var vectors = [Double](repeating: 0, count: n * n)
         for (column, source) in order.enumerated() {
             for row in 0..<n { vectors[row * n + column] = v[row * n + source] }
         }
-        return (order.map { a[$0 * n + $0] }, vectors)
+        return (order.map { d[$0] }, vectors)
+    }
+
+    /// Householder reduction of the symmetric matrix in `v` (row-major n x n) to tridiagonal
+    /// form: on return `d` holds the diagonal, `e[1...]` the subdiagonal (`e[0] = 0`) and `v`
+    /// the orthogonal transformation (EISPACK tred2).
+    static func tridiagonalise(_ v: UnsafeMutablePointer<Double>, _ d: UnsafeMutablePointer<Double>, _ e: UnsafeMutablePointer<Double>, _ n: Int) {
+        for j in 0..<n { d[j] = v[(n - 1) * n + j] }
+        for i in stride(from: n - 1, to: 0, by: -1) {
+            var scale = 0.0, h = 0.0
+            for k in 0..<i { scale += Swift.abs(d[k]) }
+            if scale == 0 {
+                e[i] = d[i - 1]
+                for j in 0..<i {
+                    d[j] = v[(i - 1) * n + j]
+                    v[i * n + j] = 0
+                    v[j * n + i] = 0
+                }
+            } else {
+                for k in 0..<i {
+                    d[k] /= scale
+                    h += d[k] * d[k]
+                }
+                var f = d[i - 1]
+                var g = h.squareRoot()
+                if f > 0 { g = -g }
+                e[i] = scale * g
+                h -= f * g
+                d[i - 1] = f - g
+                for j in 0..<i { e[j] = 0 }
+                for j in 0..<i {
+                    f = d[j]
+                    v[j * n + i] = f
+                    g = e[j] + v[j * n + j] * f
+                    if j + 1 <= i - 1 {
+                        for k in (j + 1)...(i - 1) {
+                            g += v[k * n + j] * d[k]
+                            e[k] += v[k * n + j] * f
+                        }
+                    }
+                    e[j] = g
+                }
+                f = 0
+                for j in 0..<i {
+                    e[j] /= h
+                    f += e[j] * d[j]
+                }
+                let hh = f / (h + h)
+                for j in 0..<i { e[j] -= hh * d[j] }
+                for j in 0..<i {
+                    f = d[j]
+                    g = e[j]
+                    for k in j...(i - 1) { v[k * n + j] -= f * e[k] + g * d[k] }
+                    d[j] = v[(i - 1) * n + j]
+                    v[i * n + j] = 0
+                }
+            }
+            d[i] = h
+        }
+        // Accumulate the transformations.
+        for i in 0..<(n - 1) {
+            v[(n - 1) * n + i] = v[i * n + i]
+            v[i * n + i] = 1
+            let h = d[i + 1]
+            if h != 0 {
+                for k in 0...i { d[k] = v[k * n + i + 1] / h }
+                for j in 0...i {
+                    var g = 0.0
+                    for k in 0...i { g += v[k * n + i + 1] * v[k * n + j] }
+                    for k in 0...i { v[k * n + j] -= g * d[k] }
+                }
+            }
+            for k in 0...i { v[k * n + i + 1] = 0 }
+        }
+        for j in 0..<n {
+            d[j] = v[(n - 1) * n + j]
+            v[(n - 1) * n + j] = 0
+        }
+        v[(n - 1) * n + n - 1] = 1
+        e[0] = 0
+    }
+
+    /// The implicit QL algorithm on the tridiagonal matrix (`d`, `e` from ``tridiagonalise``),
+    /// applying its rotations to `v`: on return `d` holds the eigenvalues (unsorted) and the
+    /// columns of `v` the eigenvectors (EISPACK tql2). At most 64 iterations per eigenvalue
+    /// (about two are usual), so that NaN input cannot loop forever.
+    static func diagonaliseTridiagonal(_ v: UnsafeMutablePointer<Double>, _ d: UnsafeMutablePointer<Double>, _ e: UnsafeMutablePointer<Double>, _ n: Int) {
+        for i in 1..<Swift.max(n, 1) { e[i - 1] = e[i] }
+        e[n - 1] = 0
+        var f = 0.0, largest = 0.0
+        let epsilon = 0x1p-52
+        for l in 0..<n {
+            largest = Swift.max(largest, Swift.abs(d[l]) + Swift.abs(e[l]))
+            var m = l
+            while m < n - 1 && !(Swift.abs(e[m]) <= epsilon * largest) { m += 1 }
+            if m > l {
+                var iterations = 0
+                repeat {
+                    iterations += 1
+                    var g = d[l]
+                    var p = (d[l + 1] - g) / (2 * e[l])
+                    var r = hypotenuse(p, 1)
+                    if p < 0 { r = -r }
+                    d[l] = e[l] / (p + r)
+                    d[l + 1] = e[l] * (p + r)
+                    let dl1 = d[l + 1]
+                    var h = g - d[l]
+                    if l + 2 < n { for i in (l + 2)..<n { d[i] -= h } }
+                    f += h
+                    p = d[m]
+                    var c = 1.0, c2 = c, c3 = c
+                    let el1 = e[l + 1]
+                    var s = 0.0, s2 = 0.0
+                    for i in stride(from: m - 1, through: l, by: -1) {
+                        c3 = c2
+                        c2 = c
+                        s2 = s
+                        g = c * e[i]
+                        h = c * p
+                        r = hypotenuse(p, e[i])
+                        e[i + 1] = s * r
+                        s = e[i] / r
+                        c = p / r
+                        p = c * d[i] - s * g
+                        d[i + 1] = h + s * (c * g + s * d[i])
+                        for k in 0..<n {
+                            h = v[k * n + i + 1]
+                            v[k * n + i + 1] = s * v[k * n + i] + c * h
+                            v[k * n + i] = c * v[k * n + i] - s * h
+                        }
+                    }
+                    p = -s * s2 * c3 * el1 * e[l] / dl1
+                    e[l] = s * p
+                    d[l] = c * p
+                } while Swift.abs(e[l]) > epsilon * largest && iterations < 64
+            }
+            d[l] += f
+            e[l] = 0
+        }
+    }
+
+    /// `sqrt(a² + b²)` without overflow or underflow in the squares.
+    @inline(__always)
+    static func hypotenuse(_ a: Double, _ b: Double) -> Double {
+        let scale = Swift.max(Swift.abs(a), Swift.abs(b))
+        guard scale > 0 && scale.isFinite else { return scale }
+        let x = a / scale, y = b / scale
+        return scale * (x * x + y * y).squareRoot()
     }
 }

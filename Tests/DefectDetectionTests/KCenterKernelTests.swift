@@ -2,7 +2,7 @@
 // distance (bit-identical to the plain one below the limit, never below the limit above it),
 // the leading-coordinate partial distances of eight transposed points and of 8 or 16 (generic
 // over the vector width; Double reference, relative 1e-5), lane masks as bits (both widths), the tournament tree (linear maximum, lowest index on
-// ties), the centre panels' products (Double reference, n u |a| |b|), the Jacobi eigen-decomposition (hand-derived 2x2; orthonormal, diagonalising,
+// ties), the centre panels' products (Double reference, n u |a| |b|), the symmetric eigen-decomposition (hand-derived 2x2; orthonormal, diagonalising,
 // sorted), the principal rotation (distances kept to relative 1e-4; with axes dropped, the
 // subspace the points span found and no distance lengthened), and the whole search on
 // rotated half-precision points against the brute-force greedy, with enough centres for the
@@ -104,7 +104,7 @@ struct KCenterKernelTests {
         }
     }
 
-    @Test func jacobiEigenOfATwoByTwo() {
+    @Test func symmetricEigenOfATwoByTwo() {
         // [[2, 1], [1, 2]]: eigenvalues 3 and 1, eigenvectors (1, 1) / sqrt 2 and (1, -1) / sqrt 2.
         let (values, vectors) = PrincipalAxes.symmetricEigen([2, 1, 1, 2], dimensions: 2)
         #expect(abs(values[0] - 3) < 1e-12 && abs(values[1] - 1) < 1e-12)
@@ -113,8 +113,8 @@ struct KCenterKernelTests {
         #expect(abs(abs(vectors[1]) - half) < 1e-12 && abs(vectors[3] + vectors[1]) < 1e-12, "column 1 along (1, -1)")
     }
 
-    @Test(arguments: [3, 20, 128])
-    func jacobiEigenDiagonalises(_ n: Int) {
+    @Test(arguments: [1, 3, 20, 128, 152])
+    func symmetricEigenDiagonalises(_ n: Int) {
         var generator = SeededGenerator(seed: UInt64(n))
         // A covariance-like matrix: B Bᵀ with a decaying spectrum.
         let b = (0..<(n * n)).map { index in Double(generator.nextNormal()) / Double(index % n + 1) }
