@@ -62,28 +62,22 @@ enum DefectData {
         let mask: URL?
     }
 
-    /// Checks `candidate`: with `preparing`, by loading it model-ready at that size (kept in
-    /// ``PreparedImages`` for its first use), else by decoding it.
-    static func example(_ candidate: Candidate, preparing imageSize: Int? = nil) throws -> DefectExample {
-        let size: (height: Int, width: Int)
-        if let imageSize {
-            let loaded = try DefectImages.loadWithSize(candidate.url, size: imageSize)
-            size = (loaded.height, loaded.width)
-            PreparedImages.shared.keep(loaded.image, for: candidate.url, size: imageSize)
-        } else {
-            size = try self.imageSize(candidate.url)
-        }
-        if let mask = candidate.mask { _ = try AnomalyMaps.readMask(mask, height: size.height, width: size.width) }
+    /// Checks `candidate` by loading it model-ready at `imageSize` (kept in ``PreparedImages``
+    /// for its first use) and its mask against its size.
+    static func example(_ candidate: Candidate, preparing imageSize: Int) throws -> DefectExample {
+        let loaded = try DefectImages.loadWithSize(candidate.url, size: imageSize)
+        PreparedImages.shared.keep(loaded.image, for: candidate.url, size: imageSize)
+        if let mask = candidate.mask { _ = try AnomalyMaps.readMask(mask, height: loaded.height, width: loaded.width) }
         return DefectExample(image: candidate.url, label: candidate.label, defectType: candidate.type, mask: candidate.mask,
-                             height: size.height, width: size.width)
+                             height: loaded.height, width: loaded.width)
     }
 
     /// Every candidate decoded (and its mask size-checked) on all cores, in order; the first
-    /// bad file in that order is the error. With a `record`, files checked by an earlier load
-    /// and unchanged since are not decoded again, and the record is brought up to date once
-    /// every file has passed.
-    static func examples(_ candidates: [Candidate], record location: URL?, preparing imageSize: Int? = nil) throws -> [DefectExample] {
-        let record = location.map(CheckedImages.read) ?? CheckedImages()
+    /// bad file in that order is the error. Files the `record` at `location` lists as checked
+    /// and unchanged since are not decoded again; the record is brought up to date once every
+    /// file has passed.
+    static func examples(_ candidates: [Candidate], record location: URL, preparing imageSize: Int) throws -> [DefectExample] {
+        let record = CheckedImages.read(location)
         let examples = try OrderedResults.map(count: candidates.count) { index -> DefectExample in
             let candidate = candidates[index]
             if let image = record.unchanged(candidate.url),
@@ -93,7 +87,6 @@ enum DefectData {
             }
             return try example(candidate, preparing: imageSize)
         }
-        guard let location else { return examples }
         var updated = CheckedImages()
         for example in examples {
             updated.record(example.image, height: example.height, width: example.width)
@@ -136,7 +129,7 @@ enum DefectData {
     }
 
     /// `good/` and (optionally) `defect/`: the core splits them.
-    static func loadFolders(_ root: URL, record: URL?, preparing imageSize: Int? = nil) throws -> TaskData<DefectExample> {
+    static func loadFolders(_ root: URL, record: URL, preparing imageSize: Int) throws -> TaskData<DefectExample> {
         var candidates = try images(in: root.appendingPathComponent("good"), role: "put the images of good parts in good/")
             .map { Candidate(url: $0, label: 0, type: "good", mask: nil) }
         let defectFolder = root.appendingPathComponent("defect")
@@ -149,7 +142,7 @@ enum DefectData {
 
     /// The MVTec AD layout, with its own train / test split and a validation share of test.
     static func loadMVTec(_ root: URL, validationFraction: Double, defectsForTraining: Bool = false, seed: UInt64,
-                          record: URL?, preparing imageSize: Int? = nil) throws -> TaskData<DefectExample> {
+                          record: URL, preparing imageSize: Int) throws -> TaskData<DefectExample> {
         var candidates: [Candidate] = []
         var splits = DataSplits(train: [], validation: [], test: [])
         for url in try images(in: root.appendingPathComponent("train/good"), role: "the MVTec AD layout needs train/good/ with images of good parts") {

@@ -515,57 +515,19 @@ public struct NearestNeighbourIndex {
             UnsafeRawPointer(pointer).loadUnaligned(as: V.self)
         }
         let firstBlock = (firstWidth + 1) * lanes, secondBlock = secondWidth * lanes
-        let multipliers = UnsafePointer(group.multipliers)
         let accumulators = group.accumulators.bindMemory(to: V.self, capacity: 16)
         let hitMasks = UnsafeMutablePointer<Int>.allocate(capacity: 16)
         defer { hitMasks.deallocate() }
         var block = blocks.lowerBound
         while block < blocks.upperBound {
             let rows = firstStage + block * firstBlock
-            let any: Int
-            if lanes == 8 {
-                // Eight lanes (the AVX2 build, 16 vector registers): two passes of eight
-                // queries, so that the accumulators, the block's coordinate and the broadcast
-                // multiplier all stay in registers.
-                any = firstStageOfEight(V.self, rows: rows, queries: 0, firstWidth: firstWidth, group: group, accumulators: accumulators, hitMasks: hitMasks)
+            // Eight lanes (the AVX2 build, 16 vector registers): two passes of eight queries,
+            // so that the accumulators, the block's coordinate and the broadcast multiplier all
+            // stay in registers; sixteen lanes (32 registers): all sixteen in one pass.
+            let any = lanes == 8
+                ? firstStageOfEight(V.self, rows: rows, queries: 0, firstWidth: firstWidth, group: group, accumulators: accumulators, hitMasks: hitMasks)
                     | firstStageOfEight(V.self, rows: rows, queries: 8, firstWidth: firstWidth, group: group, accumulators: accumulators, hitMasks: hitMasks)
-            } else {
-                let start = load(rows)
-                var x0 = start, x1 = start, x2 = start, x3 = start, x4 = start, x5 = start, x6 = start, x7 = start
-                var x8 = start, x9 = start, x10 = start, x11 = start, x12 = start, x13 = start, x14 = start, x15 = start
-                var k = 0
-                while k < firstWidth {
-                    let u = load(rows + lanes + lanes * k)
-                    let m = multipliers + 16 * k
-                    x0.addProduct(V(repeating: m[0]), u); x1.addProduct(V(repeating: m[1]), u)
-                    x2.addProduct(V(repeating: m[2]), u); x3.addProduct(V(repeating: m[3]), u)
-                    x4.addProduct(V(repeating: m[4]), u); x5.addProduct(V(repeating: m[5]), u)
-                    x6.addProduct(V(repeating: m[6]), u); x7.addProduct(V(repeating: m[7]), u)
-                    x8.addProduct(V(repeating: m[8]), u); x9.addProduct(V(repeating: m[9]), u)
-                    x10.addProduct(V(repeating: m[10]), u); x11.addProduct(V(repeating: m[11]), u)
-                    x12.addProduct(V(repeating: m[12]), u); x13.addProduct(V(repeating: m[13]), u)
-                    x14.addProduct(V(repeating: m[14]), u); x15.addProduct(V(repeating: m[15]), u)
-                    k += 1
-                }
-                let t = group.thresholds
-                // Per query i, bit `lane` set where lane `lane` passes.
-                hitMasks[0] = negativeLanes(x0 - V(repeating: t[0])); hitMasks[1] = negativeLanes(x1 - V(repeating: t[1]))
-                hitMasks[2] = negativeLanes(x2 - V(repeating: t[2])); hitMasks[3] = negativeLanes(x3 - V(repeating: t[3]))
-                hitMasks[4] = negativeLanes(x4 - V(repeating: t[4])); hitMasks[5] = negativeLanes(x5 - V(repeating: t[5]))
-                hitMasks[6] = negativeLanes(x6 - V(repeating: t[6])); hitMasks[7] = negativeLanes(x7 - V(repeating: t[7]))
-                hitMasks[8] = negativeLanes(x8 - V(repeating: t[8])); hitMasks[9] = negativeLanes(x9 - V(repeating: t[9]))
-                hitMasks[10] = negativeLanes(x10 - V(repeating: t[10])); hitMasks[11] = negativeLanes(x11 - V(repeating: t[11]))
-                hitMasks[12] = negativeLanes(x12 - V(repeating: t[12])); hitMasks[13] = negativeLanes(x13 - V(repeating: t[13]))
-                hitMasks[14] = negativeLanes(x14 - V(repeating: t[14])); hitMasks[15] = negativeLanes(x15 - V(repeating: t[15]))
-                any = ((hitMasks[0] | hitMasks[1]) | (hitMasks[2] | hitMasks[3])) | ((hitMasks[4] | hitMasks[5]) | (hitMasks[6] | hitMasks[7]))
-                    | ((hitMasks[8] | hitMasks[9]) | (hitMasks[10] | hitMasks[11])) | ((hitMasks[12] | hitMasks[13]) | (hitMasks[14] | hitMasks[15]))
-                if any != 0 {
-                    accumulators[0] = x0; accumulators[1] = x1; accumulators[2] = x2; accumulators[3] = x3
-                    accumulators[4] = x4; accumulators[5] = x5; accumulators[6] = x6; accumulators[7] = x7
-                    accumulators[8] = x8; accumulators[9] = x9; accumulators[10] = x10; accumulators[11] = x11
-                    accumulators[12] = x12; accumulators[13] = x13; accumulators[14] = x14; accumulators[15] = x15
-                }
-            }
+                : firstStageOfSixteen(V.self, rows: rows, firstWidth: firstWidth, group: group, accumulators: accumulators, hitMasks: hitMasks)
             if any != 0 {
                 // The second stage for every query with a passing lane, two queries at a time
                 // where there are two (each coordinate vector loaded once for both; the two
@@ -642,6 +604,55 @@ public struct NearestNeighbourIndex {
             }
             block += 1
         }
+    }
+
+    /// The first-stage bounds of one block for all 16 queries of the group in one pass (16
+    /// accumulators: for the 16-lane build, whose 32 vector registers hold them), their
+    /// passing lanes in `hitMasks` and, when any lane passes, the bounds in `accumulators`;
+    /// returns the union of the lanes.
+    @inline(__always)
+    static func firstStageOfSixteen<V: KernelFloatVector>(_: V.Type, rows: UnsafePointer<Float>, firstWidth: Int, group: Group,
+                                                          accumulators: UnsafeMutablePointer<V>, hitMasks: UnsafeMutablePointer<Int>) -> Int {
+        let lanes = V.scalarCount
+        @inline(__always) func load(_ pointer: UnsafePointer<Float>) -> V {
+            UnsafeRawPointer(pointer).loadUnaligned(as: V.self)
+        }
+        let start = load(rows)
+        var x0 = start, x1 = start, x2 = start, x3 = start, x4 = start, x5 = start, x6 = start, x7 = start
+        var x8 = start, x9 = start, x10 = start, x11 = start, x12 = start, x13 = start, x14 = start, x15 = start
+        var k = 0
+        while k < firstWidth {
+            let u = load(rows + lanes + lanes * k)
+            let m = UnsafePointer(group.multipliers) + Group.size * k
+            x0.addProduct(V(repeating: m[0]), u); x1.addProduct(V(repeating: m[1]), u)
+            x2.addProduct(V(repeating: m[2]), u); x3.addProduct(V(repeating: m[3]), u)
+            x4.addProduct(V(repeating: m[4]), u); x5.addProduct(V(repeating: m[5]), u)
+            x6.addProduct(V(repeating: m[6]), u); x7.addProduct(V(repeating: m[7]), u)
+            x8.addProduct(V(repeating: m[8]), u); x9.addProduct(V(repeating: m[9]), u)
+            x10.addProduct(V(repeating: m[10]), u); x11.addProduct(V(repeating: m[11]), u)
+            x12.addProduct(V(repeating: m[12]), u); x13.addProduct(V(repeating: m[13]), u)
+            x14.addProduct(V(repeating: m[14]), u); x15.addProduct(V(repeating: m[15]), u)
+            k += 1
+        }
+        let t = group.thresholds
+        // Per query i, bit `lane` set where lane `lane` passes.
+        hitMasks[0] = negativeLanes(x0 - V(repeating: t[0])); hitMasks[1] = negativeLanes(x1 - V(repeating: t[1]))
+        hitMasks[2] = negativeLanes(x2 - V(repeating: t[2])); hitMasks[3] = negativeLanes(x3 - V(repeating: t[3]))
+        hitMasks[4] = negativeLanes(x4 - V(repeating: t[4])); hitMasks[5] = negativeLanes(x5 - V(repeating: t[5]))
+        hitMasks[6] = negativeLanes(x6 - V(repeating: t[6])); hitMasks[7] = negativeLanes(x7 - V(repeating: t[7]))
+        hitMasks[8] = negativeLanes(x8 - V(repeating: t[8])); hitMasks[9] = negativeLanes(x9 - V(repeating: t[9]))
+        hitMasks[10] = negativeLanes(x10 - V(repeating: t[10])); hitMasks[11] = negativeLanes(x11 - V(repeating: t[11]))
+        hitMasks[12] = negativeLanes(x12 - V(repeating: t[12])); hitMasks[13] = negativeLanes(x13 - V(repeating: t[13]))
+        hitMasks[14] = negativeLanes(x14 - V(repeating: t[14])); hitMasks[15] = negativeLanes(x15 - V(repeating: t[15]))
+        let any = ((hitMasks[0] | hitMasks[1]) | (hitMasks[2] | hitMasks[3])) | ((hitMasks[4] | hitMasks[5]) | (hitMasks[6] | hitMasks[7]))
+            | ((hitMasks[8] | hitMasks[9]) | (hitMasks[10] | hitMasks[11])) | ((hitMasks[12] | hitMasks[13]) | (hitMasks[14] | hitMasks[15]))
+        if any != 0 {
+            accumulators[0] = x0; accumulators[1] = x1; accumulators[2] = x2; accumulators[3] = x3
+            accumulators[4] = x4; accumulators[5] = x5; accumulators[6] = x6; accumulators[7] = x7
+            accumulators[8] = x8; accumulators[9] = x9; accumulators[10] = x10; accumulators[11] = x11
+            accumulators[12] = x12; accumulators[13] = x13; accumulators[14] = x14; accumulators[15] = x15
+        }
+        return any
     }
 
     /// The first-stage bounds of one block (`V.scalarCount` rows at `rows`) for the group's

@@ -39,19 +39,21 @@ final class PreparedImages: @unchecked Sendable {
 
     /// Keeps `image` (`[3, size, size]`) for `url` unless the budget is spent.
     func keep(_ image: Tensor, for url: URL, size: Int) {
+        guard let key = Key(url, size: size) else { return }
         let bytes = image.shape.reduce(1, *) * MemoryLayout<Float>.stride
         lock.lock()
         defer { lock.unlock() }
-        guard let key = Key(url, size: size), images[key] == nil, heldBytes + bytes <= budgetBytes else { return }
+        guard images[key] == nil, heldBytes + bytes <= budgetBytes else { return }
         images[key] = image
         heldBytes += bytes
     }
 
     /// The image kept for `url` at `size`, handed out once; `nil` when none is kept.
     func take(_ url: URL, size: Int) -> Tensor? {
+        guard let key = Key(url, size: size) else { return nil }
         lock.lock()
         defer { lock.unlock() }
-        guard let key = Key(url, size: size), let image = images.removeValue(forKey: key) else { return nil }
+        guard let image = images.removeValue(forKey: key) else { return nil }
         heldBytes -= image.shape.reduce(1, *) * MemoryLayout<Float>.stride
         return image
     }
