@@ -614,15 +614,12 @@ public struct NearestNeighbourIndex {
     static func firstStageOfSixteen<V: KernelFloatVector>(_: V.Type, rows: UnsafePointer<Float>, firstWidth: Int, group: Group,
                                                           accumulators: UnsafeMutablePointer<V>, hitMasks: UnsafeMutablePointer<Int>) -> Int {
         let lanes = V.scalarCount
-        @inline(__always) func load(_ pointer: UnsafePointer<Float>) -> V {
-            UnsafeRawPointer(pointer).loadUnaligned(as: V.self)
-        }
-        let start = load(rows)
+        let start = V.loadUnaligned(from: rows)
         var x0 = start, x1 = start, x2 = start, x3 = start, x4 = start, x5 = start, x6 = start, x7 = start
         var x8 = start, x9 = start, x10 = start, x11 = start, x12 = start, x13 = start, x14 = start, x15 = start
         var k = 0
         while k < firstWidth {
-            let u = load(rows + lanes + lanes * k)
+            let u = V.loadUnaligned(from: rows + lanes + lanes * k)
             let m = UnsafePointer(group.multipliers) + Group.size * k
             x0.addProduct(V(repeating: m[0]), u); x1.addProduct(V(repeating: m[1]), u)
             x2.addProduct(V(repeating: m[2]), u); x3.addProduct(V(repeating: m[3]), u)
@@ -663,14 +660,11 @@ public struct NearestNeighbourIndex {
     static func firstStageOfEight<V: KernelFloatVector>(_: V.Type, rows: UnsafePointer<Float>, queries: Int, firstWidth: Int, group: Group,
                                                         accumulators: UnsafeMutablePointer<V>, hitMasks: UnsafeMutablePointer<Int>) -> Int {
         let lanes = V.scalarCount
-        @inline(__always) func load(_ pointer: UnsafePointer<Float>) -> V {
-            UnsafeRawPointer(pointer).loadUnaligned(as: V.self)
-        }
-        let start = load(rows)
+        let start = V.loadUnaligned(from: rows)
         var x0 = start, x1 = start, x2 = start, x3 = start, x4 = start, x5 = start, x6 = start, x7 = start
         var k = 0
         while k < firstWidth {
-            let u = load(rows + lanes + lanes * k)
+            let u = V.loadUnaligned(from: rows + lanes + lanes * k)
             let m = UnsafePointer(group.multipliers) + Group.size * k + queries
             x0.addProduct(V(repeating: m[0]), u); x1.addProduct(V(repeating: m[1]), u)
             x2.addProduct(V(repeating: m[2]), u); x3.addProduct(V(repeating: m[3]), u)
