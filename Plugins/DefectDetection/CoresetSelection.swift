@@ -100,22 +100,41 @@ public enum CoresetSelection {
     /// pairwise distances, up to Float rounding). With as much of each distance as possible in
     /// the leading coordinates, the greedy search's partial distances over those rule out most
     /// far points early; dropping the trailing axes loses the least of the distances that any
-    /// projection to that many dimensions can.
+    /// projection to that many dimensions can. The axes come from the covariance of at most
+    /// `covarianceSampleRows` evenly spaced rows (``PrincipalAxes/meanAndSampledCovariance(_:rows:dimensions:sampleRows:)``);
+    /// the mean, from all of them.
     /// - Returns: `[N, min(keeping, D)]`.
-    public static func principalCoordinates(_ points: Tensor, keeping: Int = .max) -> Tensor {
+    public static func principalCoordinates(_ points: Tensor, keeping: Int = .max, covarianceSampleRows: Int = 16_384) -> Tensor {
         precondition(points.rank == 2, "principalCoordinates: points must be [N, D], got \(points.shape)")
         precondition(keeping > 0, "principalCoordinates: keeping must be positive, got \(keeping)")
         let count = points.shape[0], dimensions = points.shape[1], kept = Swift.min(keeping, dimensions)
         guard count > 0 else { return Tensor([Float](), shape: [count, kept]) }
-        let (_, centredValues, covariance) = PrincipalAxes.centredCovariance(points.contiguous().scalars, rows: count, dimensions: dimensions)
-        let centred = Tensor(centredValues, shape: [count, dimensions])
+        let source = points.contiguous()
+        let values = UnsafePointer(source.storage.pointer + source.offset)
+        let (mean, covariance) = PrincipalAxes.meanAndSampledCovariance(values, rows: count, dimensions: dimensions, sampleRows: covarianceSampleRows)
         let axes = PrincipalAxes.symmetricEigen(covariance, dimensions: dimensions).vectors
         // Row r holds coordinate r of each kept axis (axis j is column j of `axes`).
         var rotation = [Float](repeating: 0, count: dimensions * kept)
         for row in 0..<dimensions {
             for column in 0..<kept { rotation[row * kept + column] = Float(axes[row * dimensions + column]) }
         }
-        return withoutGradients { centred.matmul(Tensor(rotation, shape: [dimensions, kept])) }.contiguous()
+        // (x - mean) R = x R - mean R: one GEMM on the points as they are, then each row less
+        // the rotated mean (no centred copy of the points).
+        let rotatedMean = (0..<kept).map { column in (0..<dimensions).reduce(Float(0)) { $0 + mean[$1] * rotation[$1 * kept + column] } }
+        let result = Tensor.uninitialized([count, kept])
+        let output = result.storage.pointer
+        rotation.withUnsafeBufferPointer { rotation in
+            BLAS.gemm(rows: count, columns: kept, depth: dimensions,
+                      MatrixOperand(pointer: values, leadingDimension: dimensions, transposed: false),
+                      MatrixOperand(pointer: rotation.baseAddress!, leadingDimension: kept, transposed: false),
+                      output, leadingDimension: kept)
+        }
+        withExtendedLifetime(source) {}
+        for row in 0..<count {
+            let values = output + row * kept
+            for column in 0..<kept { values[column] -= rotatedMean[column] }
+        }
+        return result
     }
 }
 
@@ -190,6 +209,18 @@ struct KCenterCluster<Scalar: KCenterScalar> {
         coordinates.deallocate()
         blocks.deallocate()
     }
+}
+
+/// A member moving to a new centre's cluster: its squared distance to that centre, point
+/// index and row (in the batch's copy of the moved rows).
+struct KCenterMove {
+    var distance: Float
+    var index: Int32
+    var row: Int32
+
+    /// Orders a cluster's members: decreasing distance (non-negative floats order as their
+    /// bit patterns), then increasing index.
+    var key: UInt64 { UInt64(~distance.bitPattern) << 32 | UInt64(UInt32(bitPattern: index)) }
 }
 
 /// One thread's scan results: the members leaving their clusters (each for one centre of the
@@ -553,6 +584,8 @@ struct KCenterSearch<Scalar: KCenterScalar> {
         // turn by whichever thread is free (clusters differ in cost): one scratch per run.
         let runs = threads > 1 ? 4 * threads : 1
         var parts = [KCenterScratch<Scalar>](repeating: KCenterScratch(), count: runs)
+        // The batch's moved members, bucketed by centre, and their rows.
+        var moved: [KCenterMove] = [], movedRows: [Scalar] = [], bucketStarts: [Int] = []
         while centres.count < target {
             batch.removeAll(keepingCapacity: true)
             taken.removeAll(keepingCapacity: true)
@@ -604,31 +637,38 @@ struct KCenterSearch<Scalar: KCenterScalar> {
             }
             // Every cluster a batch centre came from shrank (the centre left it, for itself).
             for part in parts.indices { for cluster in parts[part].shrunk { setRadius(cluster) } }
-            // The new clusters: the moved members of each batch centre, sorted.
-            var moved = parts[0]
-            for part in parts.dropFirst() {
-                moved.indices += part.indices
-                moved.distances += part.distances
-                moved.targets += part.targets
-                moved.coordinates += part.coordinates
+            // The new clusters: the moved members of each batch centre (bucketed by centre, each
+            // bucket sorted by decreasing distance, then increasing index), rows from one copy of
+            // the threads' moved coordinates.
+            moved.removeAll(keepingCapacity: true)
+            movedRows.removeAll(keepingCapacity: true)
+            bucketStarts.removeAll(keepingCapacity: true)
+            bucketStarts.append(contentsOf: repeatElement(0, count: batchCount + 1))
+            for part in parts { for target in part.targets { bucketStarts[Int(target) + 1] += 1 } }
+            for centre in 0..<batchCount { bucketStarts[centre + 1] += bucketStarts[centre] }
+            moved.append(contentsOf: repeatElement(KCenterMove(distance: 0, index: 0, row: 0), count: bucketStarts[batchCount]))
+            var filled = Array(bucketStarts.dropLast())
+            for part in parts {
+                let firstRow = Int32(movedRows.count / dimensions)
+                movedRows.append(contentsOf: part.coordinates)
+                for position in part.indices.indices {
+                    let target = Int(part.targets[position])
+                    moved[filled[target]] = KCenterMove(distance: part.distances[position], index: part.indices[position], row: firstRow + Int32(position))
+                    filled[target] += 1
+                }
             }
-            let order = (0..<moved.indices.count).sorted { a, b in
-                if moved.targets[a] != moved.targets[b] { return moved.targets[a] < moved.targets[b] }
-                return moved.distances[a] > moved.distances[b] || (moved.distances[a] == moved.distances[b] && moved.indices[a] < moved.indices[b])
-            }
-            var next = 0
-            for centre in 0..<batchCount {
-                var end = next
-                while end < order.count && Int(moved.targets[order[end]]) == centre { end += 1 }
-                let members = order[next..<end]
-                let cluster = moved.coordinates.withUnsafeBufferPointer { rows in
-                    KCenterCluster(count: members.count, dimensions: dimensions, leading: leading) { position in
-                        let member = members[members.startIndex + position]
-                        return (moved.indices[member], moved.distances[member], rows.baseAddress! + member * dimensions)
+            moved.withUnsafeMutableBufferPointer { moved in
+                movedRows.withUnsafeBufferPointer { rows in
+                    for centre in 0..<batchCount {
+                        var members = UnsafeMutableBufferPointer(rebasing: moved[bucketStarts[centre] ..< bucketStarts[centre + 1]])
+                        members.sort { $0.key < $1.key }
+                        let cluster = KCenterCluster(count: members.count, dimensions: dimensions, leading: leading) { position in
+                            let member = members[position]
+                            return (member.index, member.distance, rows.baseAddress! + Int(member.row) * dimensions)
+                        }
+                        addCentre(batch[centre], cluster)
                     }
                 }
-                addCentre(batch[centre], cluster)
-                next = end
             }
         }
         return centres

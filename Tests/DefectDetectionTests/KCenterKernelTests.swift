@@ -3,8 +3,9 @@
 // the leading-coordinate partial distances of eight transposed points and of 8 or 16 (generic
 // over the vector width; Double reference, relative 1e-5), lane masks as bits (both widths), the tournament tree (linear maximum, lowest index on
 // ties), the centre panels' products (Double reference, n u |a| |b|), the symmetric eigen-decomposition (hand-derived 2x2; orthonormal, diagonalising,
-// sorted), the principal rotation (distances kept to relative 1e-4; with axes dropped, the
-// subspace the points span found and no distance lengthened), and the whole search on
+// sorted), the sampled covariance (Double reference), the principal rotation (distances kept
+// to relative 1e-4; with axes dropped, the subspace the points span found — also from a
+// sample of the points — and no distance lengthened), and the whole search on
 // rotated half-precision points against the brute-force greedy, with enough centres for the
 // threaded sweep.
 
@@ -137,6 +138,36 @@ struct KCenterKernelTests {
         }
     }
 
+    @Test(arguments: [1000, 37, 1])
+    func sampledCovarianceIsTheSampleAboutTheWholeMean(_ sampleRows: Int) {
+        // 150 rows of 6: the mean of every row; the Gram matrix of rows ⌊i · 150 / s⌋ (all of
+        // them when s ≥ 150) about that mean. Double reference; Float data, a GEMM in Float:
+        // relative 1e-5 of the largest entry.
+        var generator = SeededGenerator(seed: 41)
+        let rows = 150, dimensions = 6
+        let values = (0..<(rows * dimensions)).map { index in generator.nextNormal() * Float(index % dimensions + 1) + 3 }
+        let (mean, covariance) = values.withUnsafeBufferPointer {
+            PrincipalAxes.meanAndSampledCovariance($0.baseAddress!, rows: rows, dimensions: dimensions, sampleRows: sampleRows)
+        }
+        let exactMean = (0..<dimensions).map { column in (0..<rows).reduce(0.0) { $0 + Double(values[$1 * dimensions + column]) } / Double(rows) }
+        for column in 0..<dimensions { #expect(abs(Double(mean[column]) - exactMean[column]) < 1e-5 * (1 + abs(exactMean[column])), "mean \(column)") }
+        let sampled = Swift.min(rows, sampleRows)
+        let sample = (0..<sampled).map { $0 * rows / sampled }
+        #expect(Set(sample).count == sampled && (sampled < rows || sample == Array(0..<rows)), "evenly spaced, every row when not fewer")
+        var reference = [Double](repeating: 0, count: dimensions * dimensions)
+        for row in sample {
+            for i in 0..<dimensions {
+                for j in 0..<dimensions {
+                    reference[i * dimensions + j] += (Double(values[row * dimensions + i]) - exactMean[i]) * (Double(values[row * dimensions + j]) - exactMean[j])
+                }
+            }
+        }
+        let scale = reference.map(abs).max()!
+        for index in 0..<(dimensions * dimensions) {
+            #expect(abs(covariance[index] - reference[index]) <= 1e-5 * scale, "entry \(index): \(covariance[index]) against \(reference[index])")
+        }
+    }
+
     @Test func centrePanelProductsAreTheDotProducts() {
         // Batches of 1 to 19 rows (whole groups of eight or four and the rest) against 37 centres (two
         // whole panels and part of a third), at 8 and 16 lanes; Double reference. A Float dot
@@ -217,21 +248,24 @@ struct KCenterKernelTests {
             }
         }
         let points = Tensor(values, shape: [count, dimensions])
-        let kept = CoresetSelection.principalCoordinates(points, keeping: spanned)
-        #expect(kept.shape == [count, spanned])
-        let full = CoresetSelection.principalCoordinates(points).scalars, keptValues = kept.scalars
-        for point in 0..<count {
-            for column in 0..<spanned {
-                let a = keptValues[point * spanned + column], b = full[point * dimensions + column]
-                #expect(abs(a - b) <= 1e-4 * (1 + abs(b)), "point \(point), column \(column)")
+        // Axes from every point, and from 20 of the 300 (still more than the 8 spanned).
+        for sampleRows in [count, 20] {
+            let kept = CoresetSelection.principalCoordinates(points, keeping: spanned, covarianceSampleRows: sampleRows)
+            #expect(kept.shape == [count, spanned])
+            let full = CoresetSelection.principalCoordinates(points, covarianceSampleRows: sampleRows).scalars, keptValues = kept.scalars
+            for point in 0..<count {
+                for column in 0..<spanned {
+                    let a = keptValues[point * spanned + column], b = full[point * dimensions + column]
+                    #expect(abs(a - b) <= 1e-4 * (1 + abs(b)), "point \(point), column \(column)")
+                }
             }
-        }
-        for pair in 0..<50 {
-            let a = pair, b = count - 1 - pair
-            let before = Self.plainSquaredDistance(Array(values[a * dimensions ..< (a + 1) * dimensions]), Array(values[b * dimensions ..< (b + 1) * dimensions]))
-            let after = Self.plainSquaredDistance(Array(keptValues[a * spanned ..< (a + 1) * spanned]), Array(keptValues[b * spanned ..< (b + 1) * spanned]))
-            // Float data with trailing variances of rounding size only: relative 1e-3.
-            #expect(abs(after - before) <= 1e-3 * before, "pair \(pair): \(after) against \(before)")
+            for pair in 0..<50 {
+                let a = pair, b = count - 1 - pair
+                let before = Self.plainSquaredDistance(Array(values[a * dimensions ..< (a + 1) * dimensions]), Array(values[b * dimensions ..< (b + 1) * dimensions]))
+                let after = Self.plainSquaredDistance(Array(keptValues[a * spanned ..< (a + 1) * spanned]), Array(keptValues[b * spanned ..< (b + 1) * spanned]))
+                // Float data with trailing variances of rounding size only: relative 1e-3.
+                #expect(abs(after - before) <= 1e-3 * before, "sample of \(sampleRows), pair \(pair): \(after) against \(before)")
+            }
         }
         // Asking for more axes than there are keeps them all.
         #expect(CoresetSelection.principalCoordinates(points, keeping: 100).shape == [count, dimensions])
