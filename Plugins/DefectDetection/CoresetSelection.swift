@@ -2,9 +2,9 @@
 // centre is the point farthest from every centre chosen so far), on the features' leading
 // principal coordinates (centred, rotated onto their principal axes, the largest-variance
 // axes kept) rounded to Float16 for speed (`select`; the rounding is far below what the
-// dropped axes change). The greedy loop is exact on the points it is given (the same choice as the
-// brute-force definition, up to ties) but skips work with bounds: every point belongs to its
-// nearest centre's cluster; a new centre c can only take members from clusters j with
+// dropped axes change). The greedy loop is exact on the points it is given (the same choice
+// as the brute-force definition, up to ties) but skips work with bounds: every point belongs
+// to its nearest centre's cluster; a new centre c can only take members from clusters j with
 // |c - c_j| < 2 r_j (r_j: the cluster's radius), and only members x with |x - c_j| >
 // |c - c_j| / 2 and |x - c| < |x - c_j|. Centres are chosen in batches that are provably the
 // next greedy choices (a candidate joins the batch when no centre of the batch is closer to
@@ -13,16 +13,16 @@
 // centres loads each cluster once instead of 20-30 times (on the benchmark's features,
 // 3.3 M cluster visits instead of 19.8 M). The batch's distances to every centre come from
 // their products (computed from centre panels: KCenterKernels.swift) and squared norms,
-// lowered by their rounding, checked one vector of
-// centres (`KernelVector`'s lanes: 16 in an AVX-512 build) at a time; partial squared
-// distances over the leading (largest-variance) coordinates of eight members at a time rule
-// out most (member, centre) pairs before any whole distance is computed (KCenterKernels.swift,
-// with a safety factor so that rounding never rules out a move).
-// Each cluster keeps its members sorted by distance to the centre (a scan stops at the first
-// member too close to it), with distances and leading coordinates in blocks of eight
-// (transposed) and rows that never move; the widest cluster comes from a tournament tree;
-// with many centres, each thread takes a run of them. Not here: feature extraction
-// (PatchFeatures.swift), scoring (NearestNeighbourIndex.swift).
+// lowered by their rounding, checked one vector of centres (`KernelVector`'s lanes: 16 in an
+// AVX-512 build) at a time; partial squared distances over the 16 leading (largest-variance)
+// coordinates, eight members against a panel of the batch's centres at a time (as
+// |x|² + |c|² - 2 x·c), rule out most (member, centre) pairs before any whole distance is
+// computed (with a margin so that rounding never rules out a move). Each cluster keeps its
+// members sorted by distance to the centre (a scan stops at the first member too close to
+// it), with distances and leading coordinates in blocks of eight (transposed) and rows that
+// never move; the widest cluster comes from a tournament tree; with many centres, each
+// thread takes a run of them. Not here: feature extraction (PatchFeatures.swift), scoring
+// (NearestNeighbourIndex.swift).
 
 import FactoryKit
 import Foundation
@@ -47,7 +47,7 @@ public enum CoresetSelection {
     ///   - lanes: centres per vector in the sweep, 8 or 16 (by default this build's
     ///     `KernelVector`; the result does not depend on it).
     ///   - batch: at most this many centres chosen before one sweep (the result does not
-    ///     depend on it: see ``KCenterSearch``).
+    ///     depend on it: see ``KCenterSearch``; at most 64 are used).
     /// - Returns: the chosen indices in the order they were chosen.
     public static func greedyKCenter(points: [Float], dimensions: Int, selecting wanted: Int, start: Int = 0,
                                      halfPrecision: Bool = false, lanes: Int = KernelVector.scalarCount, batch: Int = 32) -> [Int] {
@@ -245,21 +245,66 @@ struct KCenterScratch<Scalar: KCenterScalar> {
     }
 }
 
-/// Working memory of one thread's scans: a block's leading coordinates as floats, and per
-/// candidate centre its partial distances to the block and the lanes they leave open.
+/// Working memory of one thread's scans: a block's leading coordinates as floats, its eight
+/// members' partial-distance terms for every candidate centre (`panels` vectors each), and
+/// per member the candidates it stays open to (bit c: batch centre c).
 struct KCenterScanBuffers {
     let converted: UnsafeMutablePointer<SIMD8<Float>>
-    let partials: UnsafeMutablePointer<SIMD8<Float>>
-    let openLanes: UnsafeMutablePointer<Int>
+    let products: UnsafeMutablePointer<Float>
+    let openCandidates: UnsafeMutablePointer<UInt64>
 
-    init(leading: Int, candidates: Int) {
+    init(leading: Int, candidateSlots: Int) {
         converted = .allocate(capacity: Swift.max(leading, 1))
-        partials = .allocate(capacity: Swift.max(candidates, 1))
-        openLanes = .allocate(capacity: Swift.max(candidates, 1))
+        products = .allocate(capacity: 8 * Swift.max(candidateSlots, 1))
+        openCandidates = .allocate(capacity: 8)
     }
 
     func deallocate() {
-        converted.deallocate(); partials.deallocate(); openLanes.deallocate()
+        converted.deallocate(); products.deallocate(); openCandidates.deallocate()
+    }
+}
+
+/// The batch's new centres for the partial distances of a scan, in panels of `lanes`
+/// (`V.scalarCount`) centres: per panel, `leading` rows of `-2 c_h` (zero past the last
+/// centre), and per centre its squared norm over the leading coordinates. A member x's partial
+/// squared distance to centre c, `Σ_h (x_h - c_h)²` over the leading coordinates, is then
+/// `|x|² + |c|² - 2 x·c` there: per block, eight members times a panel in eight chains of
+/// fused multiply-adds (`KCenterSearch.scan`).
+struct KCenterCandidatePanels {
+    let values: UnsafeMutablePointer<Float>
+    let norms: UnsafeMutablePointer<Float>
+    let panels: Int
+    let lanes: Int
+    let leading: Int
+    /// The largest of `norms` (it enters the rounding margin).
+    var largestNorm: Float = 0
+
+    init(capacity: Int, lanes: Int, leading: Int) {
+        self.lanes = lanes
+        self.leading = leading
+        panels = (Swift.max(capacity, 1) + lanes - 1) / lanes
+        values = .allocate(capacity: panels * leading * lanes)
+        norms = .allocate(capacity: panels * lanes)
+    }
+
+    func deallocate() { values.deallocate(); norms.deallocate() }
+
+    /// Fills the panels from the batch's `count` centres (rows of `dimensions` floats).
+    mutating func set(_ centres: UnsafePointer<Float>, count: Int, dimensions: Int) {
+        values.initialize(repeating: 0, count: panels * leading * lanes)
+        norms.initialize(repeating: 0, count: panels * lanes)
+        largestNorm = 0
+        for centre in 0..<count {
+            let panel = values + (centre / lanes) * leading * lanes + centre % lanes
+            var norm: Float = 0
+            for h in 0..<leading {
+                let value = centres[centre * dimensions + h]
+                panel[h * lanes] = -2 * value
+                norm += value * value
+            }
+            norms[centre] = norm
+            largestNorm = Swift.max(largestNorm, norm)
+        }
     }
 }
 
@@ -275,6 +320,8 @@ struct KCenterSweep<Scalar: KCenterScalar>: @unchecked Sendable {
     let products: UnsafePointer<Float>
     let centreStride: Int
     let centreCount: Int
+    /// The batch's centres for the scans' partial distances.
+    let candidatePanels: KCenterCandidatePanels
 
     /// For the centres in `blocks` (`V.scalarCount` each), finds which of the batch's new
     /// centres (`batch` rows of `dimensions` floats at `centres`, squared norms `norms`) can
@@ -288,18 +335,19 @@ struct KCenterSweep<Scalar: KCenterScalar>: @unchecked Sendable {
         let lanes = V.scalarCount
         let margin = KCenterSearch<Scalar>.margin, slack = KCenterSearch<Scalar>.distanceSlack
         let roundingFactor = V(repeating: 1 - 3 * Float(dimensions) * Float.ulpOfOne / 2), lowering = V(repeating: 1 - slack)
-        // Per lane (cluster) of the current block: its candidate batch centres (in batch order)
-        // and their bounds, `batch` places each.
-        let candidateCentres = UnsafeMutablePointer<Int32>.allocate(capacity: batch * lanes)
-        let candidateBounds = UnsafeMutablePointer<Float>.allocate(capacity: batch * lanes)
-        let candidateCounts = UnsafeMutablePointer<Int>.allocate(capacity: lanes)
+        // Per lane (cluster) of the current block: its candidate batch centres (bit c: centre
+        // c) and their bounds (place c of `slots`; only candidates' places are read).
+        let slots = candidatePanels.panels * candidatePanels.lanes
+        let candidateMasks = UnsafeMutablePointer<UInt64>.allocate(capacity: lanes)
+        let candidateBounds = UnsafeMutablePointer<Float>.allocate(capacity: slots * lanes)
         let laneBounds = UnsafeMutablePointer<Float>.allocate(capacity: lanes)
-        let buffers = KCenterScanBuffers(leading: leading, candidates: batch)
+        let buffers = KCenterScanBuffers(leading: leading, candidateSlots: slots)
         defer {
-            candidateCentres.deallocate(); candidateBounds.deallocate(); candidateCounts.deallocate(); laneBounds.deallocate()
+            candidateMasks.deallocate(); candidateBounds.deallocate(); laneBounds.deallocate()
             buffers.deallocate()
         }
-        candidateCounts.initialize(repeating: 0, count: lanes)
+        candidateMasks.initialize(repeating: 0, count: lanes)
+        candidateBounds.initialize(repeating: .infinity, count: slots * lanes)
         var touched: UInt32 = 0
         for block in blocks {
             let first = block * lanes
@@ -321,10 +369,8 @@ struct KCenterSweep<Scalar: KCenterScalar>: @unchecked Sendable {
                 while keep != 0 {
                     let lane = keep.trailingZeroBitCount
                     keep &= keep - 1
-                    let place = lane * batch + candidateCounts[lane]
-                    candidateCentres[place] = Int32(centre)
-                    candidateBounds[place] = laneBounds[lane]
-                    candidateCounts[lane] += 1
+                    candidateMasks[lane] |= 1 << UInt64(centre)
+                    candidateBounds[lane * slots + centre] = Swift.max(laneBounds[lane], .leastNormalMagnitude)
                 }
             }
             if any == 0 { continue }
@@ -346,10 +392,10 @@ struct KCenterSweep<Scalar: KCenterScalar>: @unchecked Sendable {
             while lanesLeft != 0 {
                 let lane = lanesLeft.trailingZeroBitCount
                 lanesLeft &= lanesLeft - 1
-                KCenterSearch<Scalar>.scan(&clusters[first + lane], slot: first + lane, candidates: candidateCentres + lane * batch,
-                                           bounds: candidateBounds + lane * batch, count: candidateCounts[lane], centres: centres, dimensions: dimensions,
+                KCenterSearch<Scalar>.scan(V.self, &clusters[first + lane], slot: first + lane, candidates: candidateMasks[lane],
+                                           bounds: candidateBounds + lane * slots, centres: centres, panels: candidatePanels, dimensions: dimensions,
                                            leading: leading, buffers: buffers, moves: &moves)
-                candidateCounts[lane] = 0
+                candidateMasks[lane] = 0
             }
         }
         moves.touched &+= touched
@@ -406,21 +452,37 @@ struct KCenterSearch<Scalar: KCenterScalar> {
 
     /// Scans `cluster` for members closer to one of the batch's new centres than to their
     /// own centre, moving each to the nearest such centre (the earliest among equals: what the
-    /// centres one after another would do) in `moves`. `count` candidate centres (indices
-    /// into `centres`, in batch order) with lower bounds on their squared distances to the
-    /// cluster's centre. The triangle inequality keeps a member x from centre c unless
-    /// |x - c_j| > |c - c_j| / 2, i.e. 4 |x - c_j|² > the bound: the members are sorted by that
-    /// distance, so the scan covers a prefix (for the smallest bound), a block of eight at a
-    /// time; a partial distance over the leading coordinates rules out most (member, centre)
-    /// pairs, the rest get a whole distance (with an early exit at the member's best so far).
-    /// The kept members stay sorted.
-    static func scan(_ cluster: inout KCenterCluster<Scalar>, slot: Int, candidates: UnsafePointer<Int32>, bounds: UnsafePointer<Float>, count: Int,
-                     centres: UnsafePointer<Float>, dimensions: Int, leading: Int, buffers: KCenterScanBuffers, moves: inout KCenterScratch<Scalar>) {
-        let converted = buffers.converted, partials = buffers.partials, openLanes = buffers.openLanes
+    /// centres one after another would do) in `moves`. `candidates`: the batch centres (bit c:
+    /// row c of `centres`) that can take members, with lower bounds on their squared
+    /// distances to the cluster's centre at `bounds[c]`. The triangle inequality keeps a member
+    /// x from centre c unless |x - c_j| > |c - c_j| / 2, i.e. 4 |x - c_j|² > the bound: the
+    /// members are sorted by that distance, so the scan covers a prefix (for the smallest
+    /// bound), a block of eight at a time; a partial distance over the leading coordinates
+    /// rules out most (member, centre) pairs, the rest get a whole distance (with an early exit
+    /// at the member's best so far). The kept members stay sorted.
+    ///
+    /// The partial distances come as |x|² + |c|² - 2 x·c over the leading coordinates, for the
+    /// eight members against a whole panel of candidates at once (`panels`); that form rounds
+    /// differently from the sum of squared differences, by at most about 40 u (|x|² + |c|²)
+    /// (u = 2⁻²⁴, 16 terms): a pair is ruled out only when the partial exceeds the member's
+    /// best distance (times ``KCenterKernels/partialSumFactor``) by 128 u (|x|² + the largest
+    /// |c|²) more, so the true partial does too and no move is missed.
+    static func scan<V: KernelFloatVector>(_: V.Type, _ cluster: inout KCenterCluster<Scalar>, slot: Int, candidates: UInt64, bounds: UnsafePointer<Float>,
+                                           centres: UnsafePointer<Float>, panels: KCenterCandidatePanels, dimensions: Int, leading: Int,
+                                           buffers: KCenterScanBuffers, moves: inout KCenterScratch<Scalar>) {
+        let lanes = V.scalarCount, slots = panels.panels * lanes
+        let converted = buffers.converted, products = buffers.products, openCandidates = buffers.openCandidates
+        let factor = KCenterKernels.partialSumFactor
+        let roundingMargin = SIMD8<Float>(repeating: 128 * Float.ulpOfOne / 2)
+        let largestNorm = SIMD8<Float>(repeating: panels.largestNorm)
         // Past the end the distances are zero, never in the prefix: the bounds are positive.
         var smallestBound = Float.infinity
-        for candidate in 0..<count { smallestBound = Swift.min(smallestBound, bounds[candidate]) }
-        let prefixBound = SIMD8<Float>(repeating: Swift.max(smallestBound, .leastNormalMagnitude))
+        var bits = candidates
+        while bits != 0 {
+            smallestBound = Swift.min(smallestBound, bounds[bits.trailingZeroBitCount])
+            bits &= bits - 1
+        }
+        let prefixBound = SIMD8<Float>(repeating: smallestBound)
         moves.positions.removeAll(keepingCapacity: true)
         let first = cluster.first
         var block = first >> 3
@@ -428,65 +490,80 @@ struct KCenterSearch<Scalar: KCenterScalar> {
         var valid = 0xFF & ~((1 << (first & 7)) - 1)
         while block * 8 < cluster.end {
             let memberDistances = UnsafeRawPointer(cluster.distances(block: block)).loadUnaligned(as: SIMD8<Float>.self)
-            let scaledDistances = memberDistances * margin
+            let scaledDistances = memberDistances * KCenterSearch.margin
             let prefixLanes = valid & KCenterKernels.laneBits(scaledDistances .>= prefixBound)
             if prefixLanes == 0 { break }
-            // The block's leading coordinates as floats, once for all candidates.
+            // The block's leading coordinates as floats and their squared norms.
             let leadingValues = cluster.leadingValues(block: block)
-            for row in 0..<leading { converted[row] = Scalar.load8(leadingValues + 8 * row) }
-            // First every candidate's partial distances and the lanes they leave open; one
-            // load from each open member's row (independent loads: their cache misses
-            // overlap); then the whole distances, candidate after candidate.
-            var anyOpen = 0
-            for candidate in 0..<count {
-                var lanes = prefixLanes & KCenterKernels.laneBits(scaledDistances .>= SIMD8(repeating: Swift.max(bounds[candidate], .leastNormalMagnitude)))
-                if lanes != 0 {
-                    let sums = KCenterKernels.leadingSquaredDistances8(converted, centres + Int(candidates[candidate]) * dimensions, leading: leading)
-                    partials[candidate] = sums
-                    lanes &= KCenterKernels.laneBits(sums .< memberDistances * KCenterKernels.partialSumFactor)
-                }
-                openLanes[candidate] = lanes
-                anyOpen |= lanes
+            var memberNorms = SIMD8<Float>()
+            for row in 0..<leading {
+                let values = Scalar.load8(leadingValues + 8 * row)
+                converted[row] = values
+                memberNorms.addProduct(values, values)
             }
+            // A pair stays open while |c|² - 2 x·c < best · factor - |x|² + margin.
+            let openBelow = memberDistances * factor - memberNorms + roundingMargin * (memberNorms + largestNorm)
+            for member in 0..<8 { openCandidates[member] = 0 }
+            for panel in 0..<panels.panels {
+                let panelCandidates = (candidates >> UInt64(panel * lanes)) & ((1 << UInt64(lanes)) - 1)
+                if panelCandidates == 0 { continue }
+                KCenterKernels.panelProducts(V.self, converted, panels.values + panel * leading * lanes, norms: panels.norms + panel * lanes,
+                                             leading: leading, output: products + panel * lanes, outputStride: slots)
+                let panelBounds = UnsafeRawPointer(bounds + panel * lanes).loadUnaligned(as: V.self)
+                var members = prefixLanes
+                while members != 0 {
+                    let member = members.trailingZeroBitCount
+                    members &= members - 1
+                    let partials = V.loadUnaligned(from: products + member * slots + panel * lanes)
+                    // Open: the partial is low enough and the member is past the candidate's bound.
+                    let low = KCenterKernels.laneBits(partials, lessThan: V(repeating: openBelow[member]))
+                    let short = KCenterKernels.laneBits(V(repeating: scaledDistances[member]), lessThan: panelBounds)
+                    let open = UInt64(low & ~short) & panelCandidates
+                    openCandidates[member] |= open << UInt64(panel * lanes)
+                }
+            }
+            var anyOpen = 0
+            for member in 0..<8 where openCandidates[member] != 0 { anyOpen |= 1 << member }
             if anyOpen == 0 {
                 if prefixLanes != valid { break }
                 valid = 0xFF
                 block += 1
                 continue
             }
+            // One load from each open member's row first (independent loads: their cache
+            // misses overlap); then the whole distances, member after member, candidates in
+            // batch order.
             var touching = anyOpen
             while touching != 0 {
                 let lane = touching.trailingZeroBitCount
                 touching &= touching - 1
                 moves.touched &+= UInt32(UnsafeRawPointer(cluster.row(block * 8 + lane, dimensions: dimensions)).load(as: UInt8.self))
             }
-            // Per lane: the smallest squared distance so far and the centre it belongs to.
-            var best = memberDistances
-            var targets = SIMD8<Int32>(repeating: -1)
-            var leaving = 0
-            for candidate in 0..<count where openLanes[candidate] != 0 {
-                let centre = centres + Int(candidates[candidate]) * dimensions
-                var open = openLanes[candidate] & KCenterKernels.laneBits(partials[candidate] .< best * KCenterKernels.partialSumFactor)
-                while open != 0 {
-                    let lane = open.trailingZeroBitCount
-                    open &= open - 1
-                    let limit = best[lane]
-                    let distance = KCenterKernels.squaredDistance(cluster.row(block * 8 + lane, dimensions: dimensions), centre, dimensions, unlessAtLeast: limit)
-                    if distance < limit {
-                        best[lane] = distance
-                        targets[lane] = candidates[candidate]
-                        leaving |= 1 << lane
-                    }
-                }
-            }
+            var leaving = anyOpen
             while leaving != 0 {
                 let lane = leaving.trailingZeroBitCount
                 leaving &= leaving - 1
                 let member = block * 8 + lane
+                let row = cluster.row(member, dimensions: dimensions)
+                let norm = memberNorms[lane], margin = roundingMargin[0] * (norm + panels.largestNorm)
+                var best = memberDistances[lane]
+                var target = -1
+                var open = openCandidates[lane]
+                while open != 0 {
+                    let candidate = open.trailingZeroBitCount
+                    open &= open - 1
+                    guard products[lane * slots + candidate] < best * factor - norm + margin else { continue }
+                    let distance = KCenterKernels.squaredDistance(row, centres + candidate * dimensions, dimensions, unlessAtLeast: best)
+                    if distance < best {
+                        best = distance
+                        target = candidate
+                    }
+                }
+                guard target >= 0 else { continue }
                 moves.indices.append(cluster.indices[member])
-                moves.distances.append(best[lane])
-                moves.targets.append(targets[lane])
-                moves.coordinates.append(contentsOf: UnsafeBufferPointer(start: cluster.row(member, dimensions: dimensions), count: dimensions))
+                moves.distances.append(best)
+                moves.targets.append(Int32(target))
+                moves.coordinates.append(contentsOf: UnsafeBufferPointer(start: row, count: dimensions))
                 moves.positions.append(member)
             }
             if prefixLanes != valid { break }
@@ -553,8 +630,10 @@ struct KCenterSearch<Scalar: KCenterScalar> {
     /// tie rule, the widest cluster of lowest index), and it joins the batch. The first
     /// candidate some batch centre is closer to ends the batch. So the result does not depend
     /// on `maximumBatch`; a batch scans each cluster once for all its centres.
-    mutating func run<V: KernelFloatVector & Sendable>(start: Int, target: Int, lanes _: V.Type, batch maximumBatch: Int) -> [Int] {
+    mutating func run<V: KernelFloatVector & Sendable>(start: Int, target: Int, lanes _: V.Type, batch requestedBatch: Int) -> [Int] {
         let lanes = V.scalarCount
+        // A scan's candidates are the bits of a UInt64.
+        let maximumBatch = Swift.min(requestedBatch, 64)
         let points = self.points, dimensions = self.dimensions, count = self.count, leading = self.leading
         let threads = Parallel.threadCount
         // The first centre owns every point.
@@ -576,7 +655,8 @@ struct KCenterSearch<Scalar: KCenterScalar> {
         let centreValues = UnsafeMutablePointer<Float>.allocate(capacity: maximumBatch * dimensions)
         let batchNorms = UnsafeMutablePointer<Float>.allocate(capacity: maximumBatch)
         let products = UnsafeMutablePointer<Float>.allocate(capacity: maximumBatch * centreStride)
-        defer { centreValues.deallocate(); batchNorms.deallocate(); products.deallocate() }
+        var candidatePanels = KCenterCandidatePanels(capacity: maximumBatch, lanes: lanes, leading: leading)
+        defer { centreValues.deallocate(); batchNorms.deallocate(); products.deallocate(); candidatePanels.deallocate() }
         var batch: [Int] = []
         // Members taken off the front of each cluster by the batch so far.
         var taken: [Int: Int] = [:]
@@ -619,8 +699,9 @@ struct KCenterSearch<Scalar: KCenterScalar> {
             centrePanels.products(V.self, batch: centreValues, batchCount: batchCount, centreCount: centreCount,
                                   output: products, outputStride: centreStride)
             for centre in 0..<batchCount { batchNorms[centre] = Self.squaredNorm(centreValues + centre * dimensions, dimensions) }
+            candidatePanels.set(centreValues, count: batchCount, dimensions: dimensions)
             let sweep = KCenterSweep<Scalar>(dimensions: dimensions, leading: leading, centreNorms: centreNorms, radii: radii, products: UnsafePointer(products),
-                                     centreStride: centreStride, centreCount: centreCount)
+                                             centreStride: centreStride, centreCount: centreCount, candidatePanels: candidatePanels)
             let clusters = self.clusters
             let batchCentres = UnsafePointer(centreValues)
             parts.withUnsafeMutableBufferPointer { partBuffer in

@@ -1,11 +1,11 @@
 // KCenterKernels: the inner loops of the greedy k-centre coreset (CoresetSelection.swift) —
 // squared distances of stored rows (Float or Float16) to a Float point, whole or with an
-// early exit once a partial sum shows the distance cannot fall below a limit; partial
-// squared distances over the leading coordinates of eight points at once (stored
-// transposed); lane masks of comparisons (8 or 16 lanes); the centres in panels of 16 and
-// their products with a batch of new centres; and a tournament tree that finds the widest
-// cluster. Exactness notes are on each kernel: the search's result must not
-// depend on which of them it used. Not here: the search itself.
+// early exit once a partial sum shows the distance cannot fall below a limit; partial squared
+// distances over the leading coordinates of eight points (stored transposed) against a panel
+// of centres at once (as |c|² - 2 x·c); lane masks of comparisons (8 or 16 lanes); the
+// centres in panels of 16 and their products with a batch of new centres; and a tournament
+// tree that finds the widest cluster. Exactness notes are on each kernel: the search's result
+// must not depend on which of them it used. Not here: the search itself.
 
 import FactoryKit
 
@@ -93,18 +93,32 @@ public enum KCenterKernels {
         NearestNeighbourIndex.negativeLanes(V().replacing(with: -1, where: V.lanesLess(a, b)))
     }
 
-    /// `Σ_{h < leading} (rows[h][i] - y[h])²` for the eight points i = 0..<8 of a block whose
-    /// leading coordinates are `rows` (row h: coordinate h of the eight points, as floats,
-    /// converted once for all the centres a block is compared with). A lower bound on each
-    /// point's whole squared distance to `y` (up to rounding: compare with ``partialSumFactor``).
+    /// `output[m * outputStride + i] = norms[i] + Σ_h rows[h][m] · panel[h · lanes + i]` for
+    /// the eight points m of a block (`rows`: their leading coordinates, transposed, as
+    /// floats) and the `V.scalarCount` centres i of a panel holding `-2 c_h`, with `norms` the
+    /// centres' squared norms over the leading coordinates: |c|² - 2 x·c, the partial squared
+    /// distance less |x|². Eight independent chains of fused multiply-adds (one per point),
+    /// each a Float sum of `leading + 1` terms in order.
     @inline(__always)
-    public static func leadingSquaredDistances8(_ rows: UnsafePointer<SIMD8<Float>>, _ y: UnsafePointer<Float>, leading: Int) -> SIMD8<Float> {
-        var sums = SIMD8<Float>()
-        for row in 0..<leading {
-            let difference = rows[row] - SIMD8(repeating: y[row])
-            sums.addProduct(difference, difference)
+    public static func panelProducts<V: KernelFloatVector>(_: V.Type, _ rows: UnsafePointer<SIMD8<Float>>, _ panel: UnsafePointer<Float>,
+                                                           norms: UnsafePointer<Float>, leading: Int,
+                                                           output: UnsafeMutablePointer<Float>, outputStride: Int) {
+        let start = V.loadUnaligned(from: norms)
+        var s0 = start, s1 = start, s2 = start, s3 = start, s4 = start, s5 = start, s6 = start, s7 = start
+        var column = panel
+        for h in 0..<leading {
+            let values = V.loadUnaligned(from: column)
+            column += V.scalarCount
+            let x = rows[h]
+            s0.addProduct(V(repeating: x[0]), values); s1.addProduct(V(repeating: x[1]), values)
+            s2.addProduct(V(repeating: x[2]), values); s3.addProduct(V(repeating: x[3]), values)
+            s4.addProduct(V(repeating: x[4]), values); s5.addProduct(V(repeating: x[5]), values)
+            s6.addProduct(V(repeating: x[6]), values); s7.addProduct(V(repeating: x[7]), values)
         }
-        return sums
+        s0.storeUnaligned(to: output); s1.storeUnaligned(to: output + outputStride)
+        s2.storeUnaligned(to: output + 2 * outputStride); s3.storeUnaligned(to: output + 3 * outputStride)
+        s4.storeUnaligned(to: output + 4 * outputStride); s5.storeUnaligned(to: output + 5 * outputStride)
+        s6.storeUnaligned(to: output + 6 * outputStride); s7.storeUnaligned(to: output + 7 * outputStride)
     }
 }
 

@@ -1,13 +1,14 @@
 // The greedy k-centre coreset's kernels against plain definitions: the early-exit squared
 // distance (bit-identical to the plain one below the limit, never below the limit above it),
-// the leading-coordinate partial distances of eight transposed points and of 8 or 16 (generic
-// over the vector width; Double reference, relative 1e-5), lane masks as bits (both widths), the tournament tree (linear maximum, lowest index on
-// ties), the centre panels' products (Double reference, n u |a| |b|), the symmetric eigen-decomposition (hand-derived 2x2; orthonormal, diagonalising,
-// sorted), the sampled covariance (Double reference), the principal rotation (distances kept
-// to relative 1e-4; with axes dropped, the subspace the points span found — also from a
-// sample of the points — and no distance lengthened), and the whole search on
-// rotated half-precision points against the brute-force greedy, with enough centres for the
-// threaded sweep.
+// the partial distances of eight transposed points against a panel of 8 or 16 centres in the
+// dot-product form (Double reference, within half the scan's rounding margin), lane masks as
+// bits (both widths), the tournament tree (linear maximum, lowest index on ties), the centre
+// panels' products (Double reference, n u |a| |b|), the symmetric eigen-decomposition
+// (hand-derived 2x2; orthonormal, diagonalising, sorted), the sampled covariance (Double
+// reference), the principal rotation (distances kept to relative 1e-4; with axes dropped,
+// the subspace the points span found — also from a sample of the points — and no distance
+// lengthened), and the whole search on rotated half-precision points against the
+// brute-force greedy, with enough centres for the threaded sweep.
 
 import DefectDetection
 import FactoryKit
@@ -51,20 +52,40 @@ struct KCenterKernelTests {
         }
     }
 
-    @Test func leadingPartialDistancesMatchTheDefinition() {
-        var generator = SeededGenerator(seed: 12)
-        let leading = 16, stride = 11
-        // Eight points transposed: row h holds coordinate h of points 0..<8 (then padding).
-        let values = (0..<(leading * stride)).map { _ in Float16(generator.nextNormal() * 3) }
-        let y = (0..<leading).map { _ in generator.nextNormal() }
-        let rows = (0..<leading).map { row in SIMD8<Float>((0..<8).map { Float(values[row * stride + $0]) }) }
-        let sums = rows.withUnsafeBufferPointer { r in y.withUnsafeBufferPointer { ys in
-            KCenterKernels.leadingSquaredDistances8(r.baseAddress!, ys.baseAddress!, leading: leading)
-        } }
-        for point in 0..<8 {
-            let reference = Self.plainSquaredDistance((0..<leading).map { Float(values[$0 * stride + point]) }, y)
-            #expect(abs(Double(sums[point]) - reference) <= 1e-5 * reference, "point \(point)")
+    @Test func panelProductsGivePartialDistancesWithinTheScansMargin() {
+        // Eight Float16 points (transposed) against a panel of 8 or 16 centres, three of them
+        // equal to points (partial distance 0: the worst cancellation of the |x|² + |c|² - 2 x·c
+        // form). Double reference over the leading 16 coordinates; the scan rules a pair out only
+        // past 128 u (|x|² + the largest |c|²) (u = 2^-24): the error must stay within half of it.
+        func check<V: KernelFloatVector>(_: V.Type) {
+            var generator = SeededGenerator(seed: UInt64(V.scalarCount))
+            let leading = 16, lanes = V.scalarCount
+            let points = (0..<8).map { _ in (0..<leading).map { _ in Float(Float16(generator.nextNormal() * 3 + 2)) } }
+            var centres = (0..<lanes).map { _ in (0..<leading).map { _ in generator.nextNormal() * 3 + 2 } }
+            centres[0] = points[5]; centres[3] = points[0]; centres[lanes - 1] = points[7]
+            let rows = (0..<leading).map { h in SIMD8<Float>((0..<8).map { points[$0][h] }) }
+            let panel = (0..<(leading * lanes)).map { -2 * centres[$0 % lanes][$0 / lanes] }
+            let norms = centres.map { centre in centre.reduce(Float(0)) { $0 + $1 * $1 } }
+            var output = [Float](repeating: .nan, count: 8 * lanes)
+            rows.withUnsafeBufferPointer { rows in panel.withUnsafeBufferPointer { panel in norms.withUnsafeBufferPointer { norms in
+                output.withUnsafeMutableBufferPointer { output in
+                    KCenterKernels.panelProducts(V.self, rows.baseAddress!, panel.baseAddress!, norms: norms.baseAddress!, leading: leading,
+                                                 output: output.baseAddress!, outputStride: lanes)
+                }
+            } } }
+            let largestNorm = Double(norms.max()!), u = Double(Float.ulpOfOne) / 2
+            for point in 0..<8 {
+                let pointNorm = points[point].reduce(Float(0)) { $0 + $1 * $1 }
+                for centre in 0..<lanes {
+                    let reference = Self.plainSquaredDistance(points[point], centres[centre])
+                    let computed = Double(pointNorm) + Double(output[point * lanes + centre])
+                    #expect(abs(computed - reference) <= 64 * u * (Double(pointNorm) + largestNorm),
+                            "\(lanes) lanes, point \(point), centre \(centre): \(computed) against \(reference)")
+                }
+            }
         }
+        check(SIMD8<Float>.self)
+        check(SIMD16<Float>.self)
     }
 
     @Test func laneBitsOfAComparisonAtBothWidths() {
