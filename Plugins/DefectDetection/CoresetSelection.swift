@@ -48,9 +48,12 @@ public enum CoresetSelection {
     ///     `KernelVector`; the result does not depend on it).
     ///   - batch: at most this many centres chosen before one sweep (the result does not
     ///     depend on it: see ``KCenterSearch``; at most 64 are used).
+    ///   - parallelBuildFrom: with at least this many members moved by a batch, its new
+    ///     clusters are built on all threads (the result does not depend on it).
     /// - Returns: the chosen indices in the order they were chosen.
     public static func greedyKCenter(points: [Float], dimensions: Int, selecting wanted: Int, start: Int = 0,
-                                     halfPrecision: Bool = false, lanes: Int = KernelVector.scalarCount, batch: Int = 32) -> [Int] {
+                                     halfPrecision: Bool = false, lanes: Int = KernelVector.scalarCount, batch: Int = 32,
+                                     parallelBuildFrom: Int = 4096) -> [Int] {
         precondition(dimensions > 0 && points.count % dimensions == 0, "greedyKCenter: \(points.count) values are not rows of \(dimensions)")
         precondition(lanes == 8 || lanes == 16, "greedyKCenter: lanes must be 8 or 16, got \(lanes)")
         precondition(batch >= 1, "greedyKCenter: batch must be at least 1, got \(batch)")
@@ -62,8 +65,8 @@ public enum CoresetSelection {
             values.withUnsafeBufferPointer { buffer in
                 var search = KCenterSearch(points: buffer.baseAddress!, count: count, dimensions: dimensions, capacity: target)
                 defer { search.release() }
-                return lanes == 16 ? search.run(start: start, target: target, lanes: SIMD16<Float>.self, batch: batch)
-                    : search.run(start: start, target: target, lanes: SIMD8<Float>.self, batch: batch)
+                return lanes == 16 ? search.run(start: start, target: target, lanes: SIMD16<Float>.self, batch: batch, parallelBuildFrom: parallelBuildFrom)
+                    : search.run(start: start, target: target, lanes: SIMD8<Float>.self, batch: batch, parallelBuildFrom: parallelBuildFrom)
             }
         }
         return halfPrecision ? run(points.map { Float16($0) }) : run(points)
@@ -630,7 +633,7 @@ struct KCenterSearch<Scalar: KCenterScalar> {
     /// tie rule, the widest cluster of lowest index), and it joins the batch. The first
     /// candidate some batch centre is closer to ends the batch. So the result does not depend
     /// on `maximumBatch`; a batch scans each cluster once for all its centres.
-    mutating func run<V: KernelFloatVector & Sendable>(start: Int, target: Int, lanes _: V.Type, batch requestedBatch: Int) -> [Int] {
+    mutating func run<V: KernelFloatVector & Sendable>(start: Int, target: Int, lanes _: V.Type, batch requestedBatch: Int, parallelBuildFrom: Int) -> [Int] {
         let lanes = V.scalarCount
         // A scan's candidates are the bits of a UInt64.
         let maximumBatch = Swift.min(requestedBatch, 64)
@@ -738,19 +741,34 @@ struct KCenterSearch<Scalar: KCenterScalar> {
                     filled[target] += 1
                 }
             }
+            // Each new cluster sorted and built on its own (centres dealt to the threads in
+            // turn, when enough members moved), then added in batch order.
+            let built = UnsafeMutablePointer<KCenterCluster<Scalar>>.allocate(capacity: batchCount)
+            defer { built.deallocate() }
+            let starts = bucketStarts
             moved.withUnsafeMutableBufferPointer { moved in
                 movedRows.withUnsafeBufferPointer { rows in
-                    for centre in 0..<batchCount {
-                        var members = UnsafeMutableBufferPointer(rebasing: moved[bucketStarts[centre] ..< bucketStarts[centre + 1]])
+                    let shared = UncheckedSendable((moved.baseAddress!, rows.baseAddress!, built))
+                    let build: @Sendable (Int) -> Void = { centre in
+                        let (moved, rows, built) = shared.value
+                        var members = UnsafeMutableBufferPointer(start: moved + starts[centre], count: starts[centre + 1] - starts[centre])
                         members.sort { $0.key < $1.key }
-                        let cluster = KCenterCluster(count: members.count, dimensions: dimensions, leading: leading) { position in
+                        (built + centre).initialize(to: KCenterCluster(count: members.count, dimensions: dimensions, leading: leading) { position in
                             let member = members[position]
-                            return (member.index, member.distance, rows.baseAddress! + Int(member.row) * dimensions)
+                            return (member.index, member.distance, rows + Int(member.row) * dimensions)
+                        })
+                    }
+                    let workers = Swift.min(threads, batchCount)
+                    if workers <= 1 || moved.count < parallelBuildFrom {
+                        for centre in 0..<batchCount { build(centre) }
+                    } else {
+                        DispatchQueue.concurrentPerform(iterations: workers) { worker in
+                            for centre in Swift.stride(from: worker, to: batchCount, by: workers) { build(centre) }
                         }
-                        addCentre(batch[centre], cluster)
                     }
                 }
             }
+            for centre in 0..<batchCount { addCentre(batch[centre], (built + centre).move()) }
         }
         return centres
     }

@@ -318,9 +318,12 @@ struct KCenterKernelTests {
         let reference = PatchCoreMathTests.bruteForceGreedy(rounded, dimensions: dimensions, selecting: selecting, start: 123)
         for lanes in [8, 16] {
             for batch in [1, 32, 64] {
-                let fast = CoresetSelection.greedyKCenter(points: rotated, dimensions: dimensions, selecting: selecting, start: 123, halfPrecision: true,
-                                                          lanes: lanes, batch: batch)
-                #expect(fast == reference, "\(lanes) lanes, batch \(batch)")
+                // New clusters built on one thread, and on all of them (from one moved member).
+                for parallelBuildFrom in [Int.max, 1] {
+                    let fast = CoresetSelection.greedyKCenter(points: rotated, dimensions: dimensions, selecting: selecting, start: 123, halfPrecision: true,
+                                                              lanes: lanes, batch: batch, parallelBuildFrom: parallelBuildFrom)
+                    #expect(fast == reference, "\(lanes) lanes, batch \(batch), parallel build from \(parallelBuildFrom)")
+                }
             }
         }
     }
