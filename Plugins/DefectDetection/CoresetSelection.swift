@@ -1,28 +1,29 @@
 // CoresetSelection: PatchCore's memory-bank reduction — greedy k-centre selection (each new
 // centre is the point farthest from every centre chosen so far), on the features' leading
-// principal coordinates (centred, rotated onto their principal axes, the largest-variance
-// axes kept) rounded to Float16 for speed (`select`; the rounding is far below what the
-// dropped axes change). The greedy loop is exact on the points it is given (the same choice
-// as the brute-force definition, up to ties) but skips work with bounds: every point belongs
+// principal coordinates (centred, rotated onto their principal axes, the largest-variance axes
+// kept) rounded to Float16 for speed (`select`; the rounding is far below what the dropped axes
+// change). The greedy loop is exact on the points it is given (the same choice as the
+// brute-force definition, up to ties). The first 256 centres are chosen densely (every point
+// against each new centre, in order, on all threads: while clusters hold thousands of points
+// that costs less than scanning them); then the loop skips work with bounds: every point belongs
 // to its nearest centre's cluster; a new centre c can only take members from clusters j with
-// |c - c_j| < 2 r_j (r_j: the cluster's radius), and only members x with |x - c_j| >
-// |c - c_j| / 2 and |x - c| < |x - c_j|. Centres are chosen in batches that are provably the
-// next greedy choices (a candidate joins the batch when no centre of the batch is closer to
-// it than its own distance: see `KCenterSearch.run`), and one sweep serves the whole batch:
-// in high dimensions most clusters are within reach of every new centre, so a batch of 20-30
-// centres loads each cluster once instead of 20-30 times (on the benchmark's features,
-// 3.3 M cluster visits instead of 19.8 M). The batch's distances to every centre come from
-// their products (computed from centre panels: KCenterKernels.swift) and squared norms,
-// lowered by their rounding, checked one vector of centres (`KernelVector`'s lanes: 16 in an
-// AVX-512 build) at a time; partial squared distances over the 16 leading (largest-variance)
-// coordinates, eight members against a panel of the batch's centres at a time (as
-// |x|² + |c|² - 2 x·c), rule out most (member, centre) pairs before any whole distance is
-// computed (with a margin so that rounding never rules out a move). Each cluster keeps its
-// members sorted by distance to the centre (a scan stops at the first member too close to
-// it), with distances and leading coordinates in blocks of eight (transposed) and rows that
-// never move; the widest cluster comes from a tournament tree; with many centres, each
-// thread takes a run of them. Not here: feature extraction (PatchFeatures.swift), scoring
-// (NearestNeighbourIndex.swift).
+// |c - c_j| < 2 r_j (r_j: the cluster's radius), and only members x with
+// |x - c_j| > |c - c_j| / 2 and |x - c| < |x - c_j|. Centres are chosen in batches that are
+// provably the next greedy choices (a candidate joins the batch when no centre of the batch is
+// closer to it than its own distance: see `KCenterSearch.run`), and one sweep serves the whole
+// batch: in high dimensions most clusters are within reach of every new centre, so a batch of
+// 20-30 centres loads each cluster once instead of 20-30 times (on the benchmark's features,
+// 3.3 M cluster visits instead of 19.8 M). The batch's distances to every centre come from their
+// products (computed from centre panels: KCenterKernels.swift) and squared norms, lowered by
+// their rounding, checked one vector of centres (`KernelVector`'s lanes: 16 in an AVX-512 build)
+// at a time; partial squared distances over the 16 leading (largest-variance) coordinates, eight
+// members against a panel of the batch's centres at a time (as |x|² + |c|² - 2 x·c), rule out
+// most (member, centre) pairs before any whole distance is computed (with a margin so that
+// rounding never rules out a move). Each cluster keeps its members sorted by distance to the
+// centre (a scan stops at the first member too close to it), with distances and leading
+// coordinates in blocks of eight (transposed) and rows that never move; the widest cluster comes
+// from a tournament tree; with many centres, each thread takes a run of them. Not here: feature
+// extraction (PatchFeatures.swift), scoring (NearestNeighbourIndex.swift).
 
 import FactoryKit
 import Foundation
@@ -50,10 +51,12 @@ public enum CoresetSelection {
     ///     depend on it: see ``KCenterSearch``; at most 64 are used).
     ///   - parallelBuildFrom: with at least this many members moved by a batch, its new
     ///     clusters are built on all threads (the result does not depend on it).
+    ///   - denseCentres: this many centres (at least the first) are chosen by sweeps over
+    ///     every point before the clusters take over (the result does not depend on it).
     /// - Returns: the chosen indices in the order they were chosen.
     public static func greedyKCenter(points: [Float], dimensions: Int, selecting wanted: Int, start: Int = 0,
                                      halfPrecision: Bool = false, lanes: Int = KernelVector.scalarCount, batch: Int = 32,
-                                     parallelBuildFrom: Int = 4096) -> [Int] {
+                                     parallelBuildFrom: Int = 4096, denseCentres: Int = 256) -> [Int] {
         precondition(dimensions > 0 && points.count % dimensions == 0, "greedyKCenter: \(points.count) values are not rows of \(dimensions)")
         precondition(lanes == 8 || lanes == 16, "greedyKCenter: lanes must be 8 or 16, got \(lanes)")
         precondition(batch >= 1, "greedyKCenter: batch must be at least 1, got \(batch)")
@@ -65,8 +68,9 @@ public enum CoresetSelection {
             values.withUnsafeBufferPointer { buffer in
                 var search = KCenterSearch(points: buffer.baseAddress!, count: count, dimensions: dimensions, capacity: target)
                 defer { search.release() }
-                return lanes == 16 ? search.run(start: start, target: target, lanes: SIMD16<Float>.self, batch: batch, parallelBuildFrom: parallelBuildFrom)
-                    : search.run(start: start, target: target, lanes: SIMD8<Float>.self, batch: batch, parallelBuildFrom: parallelBuildFrom)
+                return lanes == 16
+                    ? search.run(start: start, target: target, lanes: SIMD16<Float>.self, batch: batch, parallelBuildFrom: parallelBuildFrom, denseCentres: denseCentres)
+                    : search.run(start: start, target: target, lanes: SIMD8<Float>.self, batch: batch, parallelBuildFrom: parallelBuildFrom, denseCentres: denseCentres)
             }
         }
         return halfPrecision ? run(points.map { Float16($0) }) : run(points)
@@ -621,6 +625,90 @@ struct KCenterSearch<Scalar: KCenterScalar> {
         tournament.update(slot, radius)
     }
 
+    /// The first `centres` greedy centres from `start` (fewer when every point coincides with
+    /// one), densely: after each centre, every point's squared distance to it (the search's
+    /// kernel, with an early exit at the point's distance so far) and the farthest point (the
+    /// lowest index among equals). While there are few centres their clusters hold thousands of
+    /// points each, and a sweep over all the points in order, on all threads, costs less than
+    /// the cluster scans. Returns the centres, each point's squared distance to its nearest
+    /// centre, and that centre's place in the list (the earliest among equals).
+    static func denseStart(points: UnsafePointer<Scalar>, count: Int, dimensions: Int, start: Int,
+                           centres wanted: Int) -> (centres: [Int], distances: [Float], owners: [Int32]) {
+        var distances = [Float](repeating: .infinity, count: count)
+        var owners = [Int32](repeating: 0, count: count)
+        var chosen = [start]
+        let threads = Parallel.threadCount
+        let parts = Swift.max(1, Swift.min(threads, count / 2048))
+        var farthest = [(distance: Float, index: Int)](repeating: (0, 0), count: parts)
+        var centre = [Float](repeating: 0, count: dimensions)
+        while true {
+            let slot = Int32(chosen.count - 1)
+            for column in 0..<dimensions { centre[column] = points[chosen[chosen.count - 1] * dimensions + column].floatValue }
+            distances.withUnsafeMutableBufferPointer { distances in
+                owners.withUnsafeMutableBufferPointer { owners in
+                    farthest.withUnsafeMutableBufferPointer { farthest in
+                        centre.withUnsafeBufferPointer { centre in
+                            let shared = UncheckedSendable((points, distances.baseAddress!, owners.baseAddress!, farthest.baseAddress!, centre.baseAddress!))
+                            let update: @Sendable (Int) -> Void = { part in
+                                let (points, distances, owners, farthest, centre) = shared.value
+                                var best: Float = -1, bestIndex = 0
+                                for index in count * part / parts ..< count * (part + 1) / parts {
+                                    let distance = KCenterKernels.squaredDistance(points + index * dimensions, centre, dimensions, unlessAtLeast: distances[index])
+                                    if distance < distances[index] {
+                                        distances[index] = distance
+                                        owners[index] = slot
+                                    }
+                                    if distances[index] > best {
+                                        best = distances[index]
+                                        bestIndex = index
+                                    }
+                                }
+                                farthest[part] = (best, bestIndex)
+                            }
+                            if parts == 1 { update(0) } else { DispatchQueue.concurrentPerform(iterations: parts, execute: update) }
+                        }
+                    }
+                }
+            }
+            guard chosen.count < wanted else { break }
+            // Parts in index order: the first of equal distances has the lowest index.
+            var next = farthest[0]
+            for part in farthest.dropFirst() where part.distance > next.distance { next = part }
+            guard next.distance > 0 else { break }
+            chosen.append(next.index)
+        }
+        return (chosen, distances, owners)
+    }
+
+    /// New clusters, one per bucket `starts[i] ..< starts[i + 1]` of `moved` (each bucket
+    /// sorted here by decreasing distance, then increasing index; rows `row` of `rows`), built
+    /// on all threads when `inParallel` (buckets dealt in turn).
+    static func buildClusters(_ moved: UnsafeMutablePointer<KCenterMove>, starts: [Int], rows: UnsafePointer<Scalar>, dimensions: Int, leading: Int,
+                              inParallel: Bool) -> [KCenterCluster<Scalar>] {
+        let buckets = starts.count - 1
+        let built = UnsafeMutablePointer<KCenterCluster<Scalar>>.allocate(capacity: Swift.max(buckets, 1))
+        defer { built.deallocate() }
+        let shared = UncheckedSendable((moved, rows, built))
+        let build: @Sendable (Int) -> Void = { bucket in
+            let (moved, rows, built) = shared.value
+            var members = UnsafeMutableBufferPointer(start: moved + starts[bucket], count: starts[bucket + 1] - starts[bucket])
+            members.sort { $0.key < $1.key }
+            (built + bucket).initialize(to: KCenterCluster(count: members.count, dimensions: dimensions, leading: leading) { position in
+                let member = members[position]
+                return (member.index, member.distance, rows + Int(member.row) * dimensions)
+            })
+        }
+        let workers = Swift.min(Parallel.threadCount, buckets)
+        if workers <= 1 || !inParallel {
+            for bucket in 0..<buckets { build(bucket) }
+        } else {
+            DispatchQueue.concurrentPerform(iterations: workers) { worker in
+                for bucket in Swift.stride(from: worker, to: buckets, by: workers) { build(bucket) }
+            }
+        }
+        return (0..<buckets).map { (built + $0).move() }
+    }
+
     /// The greedy selection from `start` until `target` centres (or every point is a centre),
     /// sweeping the centres `V.scalarCount` at a time (8 or 16; the result does not depend on it).
     ///
@@ -633,27 +721,31 @@ struct KCenterSearch<Scalar: KCenterScalar> {
     /// tie rule, the widest cluster of lowest index), and it joins the batch. The first
     /// candidate some batch centre is closer to ends the batch. So the result does not depend
     /// on `maximumBatch`; a batch scans each cluster once for all its centres.
-    mutating func run<V: KernelFloatVector & Sendable>(start: Int, target: Int, lanes _: V.Type, batch requestedBatch: Int, parallelBuildFrom: Int) -> [Int] {
+    mutating func run<V: KernelFloatVector & Sendable>(start: Int, target: Int, lanes _: V.Type, batch requestedBatch: Int, parallelBuildFrom: Int,
+                                                       denseCentres: Int) -> [Int] {
         let lanes = V.scalarCount
         // A scan's candidates are the bits of a UInt64.
         let maximumBatch = Swift.min(requestedBatch, 64)
         let points = self.points, dimensions = self.dimensions, count = self.count, leading = self.leading
         let threads = Parallel.threadCount
-        // The first centre owns every point.
-        let startPoint = (0..<dimensions).map { points[start * dimensions + $0].floatValue }
-        var initial = [Float](repeating: 0, count: count)
-        initial.withUnsafeMutableBufferPointer { output in
-            let output = UncheckedSendable(output.baseAddress!)
-            Parallel.forEachRange(count, costPerItem: 2 * dimensions) { range in
-                for index in range { output.value[index] = index == start ? 0 : KCenterKernels.squaredDistance(points + index * dimensions, startPoint, dimensions) }
-            }
+        // The first centres densely (every point against each), then their clusters.
+        let (first, distances, owners) = Self.denseStart(points: points, count: count, dimensions: dimensions, start: start,
+                                                          centres: Swift.min(target, Swift.max(1, denseCentres)))
+        var members = [KCenterMove](repeating: KCenterMove(distance: 0, index: 0, row: 0), count: count)
+        var ownerStarts = [Int](repeating: 0, count: first.count + 1)
+        for owner in owners { ownerStarts[Int(owner) + 1] += 1 }
+        for slot in 0..<first.count { ownerStarts[slot + 1] += ownerStarts[slot] }
+        var filling = Array(ownerStarts.dropLast())
+        for index in 0..<count {
+            let owner = Int(owners[index])
+            members[filling[owner]] = KCenterMove(distance: distances[index], index: Int32(index), row: Int32(index))
+            filling[owner] += 1
         }
-        let sorted = (0..<count).sorted { a, b in initial[a] > initial[b] || (initial[a] == initial[b] && a < b) }
-        let first = KCenterCluster(count: count, dimensions: dimensions, leading: leading) { position in
-            let index = sorted[position]
-            return (Int32(index), initial[index], points + index * dimensions)
+        let firstClusters = members.withUnsafeMutableBufferPointer { members in
+            Self.buildClusters(members.baseAddress!, starts: ownerStarts, rows: points, dimensions: dimensions, leading: leading,
+                               inParallel: count >= parallelBuildFrom)
         }
-        addCentre(start, first)
+        for (slot, cluster) in firstClusters.enumerated() { addCentre(first[slot], cluster) }
         // The batch: its points, and their coordinates as floats (rows).
         let centreValues = UnsafeMutablePointer<Float>.allocate(capacity: maximumBatch * dimensions)
         let batchNorms = UnsafeMutablePointer<Float>.allocate(capacity: maximumBatch)
@@ -741,34 +833,13 @@ struct KCenterSearch<Scalar: KCenterScalar> {
                     filled[target] += 1
                 }
             }
-            // Each new cluster sorted and built on its own (centres dealt to the threads in
-            // turn, when enough members moved), then added in batch order.
-            let built = UnsafeMutablePointer<KCenterCluster<Scalar>>.allocate(capacity: batchCount)
-            defer { built.deallocate() }
-            let starts = bucketStarts
-            moved.withUnsafeMutableBufferPointer { moved in
+            let built = moved.withUnsafeMutableBufferPointer { moved in
                 movedRows.withUnsafeBufferPointer { rows in
-                    let shared = UncheckedSendable((moved.baseAddress!, rows.baseAddress!, built))
-                    let build: @Sendable (Int) -> Void = { centre in
-                        let (moved, rows, built) = shared.value
-                        var members = UnsafeMutableBufferPointer(start: moved + starts[centre], count: starts[centre + 1] - starts[centre])
-                        members.sort { $0.key < $1.key }
-                        (built + centre).initialize(to: KCenterCluster(count: members.count, dimensions: dimensions, leading: leading) { position in
-                            let member = members[position]
-                            return (member.index, member.distance, rows + Int(member.row) * dimensions)
-                        })
-                    }
-                    let workers = Swift.min(threads, batchCount)
-                    if workers <= 1 || moved.count < parallelBuildFrom {
-                        for centre in 0..<batchCount { build(centre) }
-                    } else {
-                        DispatchQueue.concurrentPerform(iterations: workers) { worker in
-                            for centre in Swift.stride(from: worker, to: batchCount, by: workers) { build(centre) }
-                        }
-                    }
+                    Self.buildClusters(moved.baseAddress!, starts: bucketStarts, rows: rows.baseAddress!, dimensions: dimensions, leading: leading,
+                                       inParallel: moved.count >= parallelBuildFrom)
                 }
             }
-            for centre in 0..<batchCount { addCentre(batch[centre], (built + centre).move()) }
+            for (centre, cluster) in built.enumerated() { addCentre(batch[centre], cluster) }
         }
         return centres
     }

@@ -318,13 +318,20 @@ struct KCenterKernelTests {
         let reference = PatchCoreMathTests.bruteForceGreedy(rounded, dimensions: dimensions, selecting: selecting, start: 123)
         for lanes in [8, 16] {
             for batch in [1, 32, 64] {
-                // New clusters built on one thread, and on all of them (from one moved member).
+                // New clusters built on one thread, and on all of them (from one moved member);
+                // clusters from the first centre on, and after 256 centres chosen densely.
                 for parallelBuildFrom in [Int.max, 1] {
-                    let fast = CoresetSelection.greedyKCenter(points: rotated, dimensions: dimensions, selecting: selecting, start: 123, halfPrecision: true,
-                                                              lanes: lanes, batch: batch, parallelBuildFrom: parallelBuildFrom)
-                    #expect(fast == reference, "\(lanes) lanes, batch \(batch), parallel build from \(parallelBuildFrom)")
+                    for denseCentres in [1, 256] {
+                        let fast = CoresetSelection.greedyKCenter(points: rotated, dimensions: dimensions, selecting: selecting, start: 123, halfPrecision: true,
+                                                                  lanes: lanes, batch: batch, parallelBuildFrom: parallelBuildFrom, denseCentres: denseCentres)
+                        #expect(fast == reference, "\(lanes) lanes, batch \(batch), parallel build from \(parallelBuildFrom), \(denseCentres) dense")
+                    }
                 }
             }
         }
+        // Every centre chosen densely.
+        let dense = CoresetSelection.greedyKCenter(points: rotated, dimensions: dimensions, selecting: selecting, start: 123, halfPrecision: true,
+                                                   denseCentres: selecting)
+        #expect(dense == reference, "all dense")
     }
 }

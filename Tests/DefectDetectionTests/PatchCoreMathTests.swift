@@ -1,9 +1,11 @@
 // PatchCore's numeric pieces against their definitions: the pruned greedy k-centre coreset
 // against a brute-force greedy loop (same centres, same order; in Float32 and on Float16-rounded
-// points; sweeping 8 and 16 centres per vector; with over 1024 centres on 1 and 2 threads; and, on duplicates and far-apart clusters where
-// ties are exact, each choice at least as far as every other point), the GEMM and the principal-component-bounded nearest-neighbour distances against a
-// naive double-precision loop (tolerance stated), the coreset's requested share, and the
-// patch features' shapes.
+// points; sweeping 8 and 16 centres per vector; clusters from the first centre, after a dense
+// start, or all dense; with over 1024 centres on 1 and 2 threads; and, on duplicates and
+// far-apart clusters where ties are exact, each choice at least as far as every other point),
+// the GEMM and the principal-component-bounded nearest-neighbour distances against a naive
+// double-precision loop (tolerance stated), the coreset's requested share, and the patch
+// features' shapes.
 
 import DefectDetection
 import FactoryKit
@@ -50,13 +52,16 @@ struct PatchCoreMathTests {
         let points = Self.points(count: shape.count, dimensions: shape.dimensions, clusters: shape.clusters, seed: UInt64(shape.count))
         let start = shape.count / 3
         let reference = Self.bruteForceGreedy(points, dimensions: shape.dimensions, selecting: shape.selecting, start: start)
-        // One centre per sweep (batch 1), or several: the same result.
+        // One centre per sweep (batch 1), or several; clusters from the first centre on, after
+        // 16 centres chosen densely, or every centre dense: the same result.
         for lanes in [8, 16] {
             for batch in [1, 4, 32] {
-                let fast = CoresetSelection.greedyKCenter(points: points, dimensions: shape.dimensions, selecting: shape.selecting, start: start, lanes: lanes,
-                                                          batch: batch)
-                #expect(fast == reference, "\(lanes) lanes, batch \(batch)")
-                #expect(Set(fast).count == fast.count, "no centre twice")
+                for denseCentres in [1, 16, Int.max] {
+                    let fast = CoresetSelection.greedyKCenter(points: points, dimensions: shape.dimensions, selecting: shape.selecting, start: start, lanes: lanes,
+                                                              batch: batch, denseCentres: denseCentres)
+                    #expect(fast == reference, "\(lanes) lanes, batch \(batch), \(denseCentres) dense")
+                    #expect(Set(fast).count == fast.count, "no centre twice")
+                }
             }
         }
     }
@@ -69,11 +74,14 @@ struct PatchCoreMathTests {
         let halfReference = Self.bruteForceGreedy(rounded, dimensions: shape.dimensions, selecting: shape.selecting, start: 11)
         let fullReference = Self.bruteForceGreedy(points, dimensions: shape.dimensions, selecting: shape.selecting, start: 11)
         for lanes in [8, 16] {
-            let fast = CoresetSelection.greedyKCenter(points: points, dimensions: shape.dimensions, selecting: shape.selecting, start: 11,
-                                                      halfPrecision: true, lanes: lanes)
-            #expect(fast == halfReference, "\(lanes) lanes")
-            let full = CoresetSelection.greedyKCenter(points: points, dimensions: shape.dimensions, selecting: shape.selecting, start: 11, lanes: lanes)
-            #expect(full == fullReference, "\(lanes) lanes")
+            for denseCentres in [1, 64] {
+                let fast = CoresetSelection.greedyKCenter(points: points, dimensions: shape.dimensions, selecting: shape.selecting, start: 11,
+                                                          halfPrecision: true, lanes: lanes, denseCentres: denseCentres)
+                #expect(fast == halfReference, "\(lanes) lanes, \(denseCentres) dense")
+                let full = CoresetSelection.greedyKCenter(points: points, dimensions: shape.dimensions, selecting: shape.selecting, start: 11, lanes: lanes,
+                                                          denseCentres: denseCentres)
+                #expect(full == fullReference, "\(lanes) lanes, \(denseCentres) dense")
+            }
         }
     }
 
@@ -95,8 +103,11 @@ struct PatchCoreMathTests {
             Parallel.threadCount = threads
             for lanes in [8, 16] {
                 for batch in [1, 32] {
-                    let chosen = CoresetSelection.greedyKCenter(points: points, dimensions: dimensions, selecting: 1100, start: 3, lanes: lanes, batch: batch)
-                    #expect(chosen == reference, "\(threads) threads, \(lanes) lanes, batch \(batch)")
+                    for denseCentres in [1, 256] {
+                        let chosen = CoresetSelection.greedyKCenter(points: points, dimensions: dimensions, selecting: 1100, start: 3, lanes: lanes, batch: batch,
+                                                                    denseCentres: denseCentres)
+                        #expect(chosen == reference, "\(threads) threads, \(lanes) lanes, batch \(batch), \(denseCentres) dense")
+                    }
                 }
             }
         }
@@ -107,9 +118,9 @@ struct PatchCoreMathTests {
         // the farthest is (5,5) (index 3, the first of two), then (1,1) (index 1); then every
         // point coincides with a centre and the selection stops at three.
         let points: [Float] = [0, 0, 1, 1, 0, 0, 5, 5, 1, 1, 5, 5]
-        for lanes in [8, 16] {
-            let chosen = CoresetSelection.greedyKCenter(points: points, dimensions: 2, selecting: 6, start: 0, lanes: lanes)
-            #expect(chosen == [0, 3, 1])
+        for (lanes, denseCentres) in [(8, 1), (16, 1), (8, 6), (16, 6)] {
+            let chosen = CoresetSelection.greedyKCenter(points: points, dimensions: 2, selecting: 6, start: 0, lanes: lanes, denseCentres: denseCentres)
+            #expect(chosen == [0, 3, 1], "\(lanes) lanes, \(denseCentres) dense")
             #expect(Self.bruteForceGreedy(points, dimensions: 2, selecting: 6, start: 0) == chosen)
         }
     }
@@ -152,13 +163,18 @@ struct PatchCoreMathTests {
         for _ in 0..<120 { distinct += (0..<dimensions).map { _ in Float(Int(generator.next() % 3)) } }
         let points = distinct + distinct + distinct
         for selecting in [3, 40, 700] {
-            let chosen = CoresetSelection.greedyKCenter(points: points, dimensions: dimensions, selecting: selecting, start: 5, lanes: lanes)
+            // Clusters from the first centre on (the dense start breaks ties by lowest index,
+            // the clusters by cluster: both greedy orders, checked below).
+            let chosen = CoresetSelection.greedyKCenter(points: points, dimensions: dimensions, selecting: selecting, start: 5, lanes: lanes, denseCentres: 1)
             #expect(Self.isGreedyOrder(chosen, points: points, dimensions: dimensions, selecting: selecting), "selecting \(selecting)")
             // Ties are broken the same way whether the centres are swept one at a time or in batches.
             for batch in [1, 5] {
-                let other = CoresetSelection.greedyKCenter(points: points, dimensions: dimensions, selecting: selecting, start: 5, lanes: lanes, batch: batch)
+                let other = CoresetSelection.greedyKCenter(points: points, dimensions: dimensions, selecting: selecting, start: 5, lanes: lanes, batch: batch,
+                                                           denseCentres: 1)
                 #expect(other == chosen, "selecting \(selecting), batch \(batch)")
             }
+            let dense = CoresetSelection.greedyKCenter(points: points, dimensions: dimensions, selecting: selecting, start: 5, lanes: lanes, denseCentres: 20)
+            #expect(Self.isGreedyOrder(dense, points: points, dimensions: dimensions, selecting: selecting), "20 dense, selecting \(selecting)")
             let half = CoresetSelection.greedyKCenter(points: points, dimensions: dimensions, selecting: selecting, start: 5, halfPrecision: true, lanes: lanes)
             let rounded = points.map { Float(Float16($0)) }
             #expect(Self.isGreedyOrder(half, points: rounded, dimensions: dimensions, selecting: selecting), "half precision, selecting \(selecting)")
