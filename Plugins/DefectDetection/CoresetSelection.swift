@@ -34,8 +34,8 @@ public enum CoresetSelection {
     ///
     /// Definition: start with `start`; then repeatedly add the point whose squared distance
     /// to its nearest chosen centre is largest (the lowest index among exact ties of the
-    /// brute-force sweep is not guaranteed: ties are broken by cluster). Stops early when
-    /// every point coincides with a centre.
+    /// brute-force sweep is guaranteed only for the dense start: after it, ties are broken by
+    /// cluster). Stops early when every point coincides with a centre.
     ///
     /// With `halfPrecision`, the points are first rounded to `Float16` (stored in half the
     /// memory; distances still computed in Float32): the result is the exact greedy selection
@@ -52,7 +52,8 @@ public enum CoresetSelection {
     ///   - parallelBuildFrom: with at least this many members moved by a batch, its new
     ///     clusters are built on all threads (the result does not depend on it).
     ///   - denseCentres: this many centres (at least the first) are chosen by sweeps over
-    ///     every point before the clusters take over (the result does not depend on it).
+    ///     every point before the clusters take over (the result does not depend on it, up
+    ///     to how exact ties are broken).
     /// - Returns: the chosen indices in the order they were chosen.
     public static func greedyKCenter(points: [Float], dimensions: Int, selecting wanted: Int, start: Int = 0,
                                      halfPrecision: Bool = false, lanes: Int = KernelVector.scalarCount, batch: Int = 32,
@@ -470,8 +471,9 @@ struct KCenterSearch<Scalar: KCenterScalar> {
     ///
     /// The partial distances come as |x|² + |c|² - 2 x·c over the leading coordinates, for the
     /// eight members against a whole panel of candidates at once (`panels`); that form rounds
-    /// differently from the sum of squared differences, by at most about 40 u (|x|² + |c|²)
-    /// (u = 2⁻²⁴, 16 terms): a pair is ruled out only when the partial exceeds the member's
+    /// differently from the sum of squared differences, by at most about 34 u |x|² + 48 u |c|²
+    /// (u = 2⁻²⁴, 16 terms: the fused chain from |c|², the two Float sums of squares and the
+    /// threshold's own rounding): a pair is ruled out only when the partial exceeds the member's
     /// best distance (times ``KCenterKernels/partialSumFactor``) by 128 u (|x|² + the largest
     /// |c|²) more, so the true partial does too and no move is missed.
     static func scan<V: KernelFloatVector>(_: V.Type, _ cluster: inout KCenterCluster<Scalar>, slot: Int, candidates: UInt64, bounds: UnsafePointer<Float>,
