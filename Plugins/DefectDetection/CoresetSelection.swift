@@ -220,11 +220,12 @@ struct KCenterCluster<Scalar: KCenterScalar> {
 }
 
 /// A member moving to a new centre's cluster: its squared distance to that centre, point
-/// index and row (in the batch's copy of the moved rows).
+/// index, row (in the rows the clusters are built from) and the new centre (its bucket).
 struct KCenterMove {
     var distance: Float
     var index: Int32
     var row: Int32
+    var target: Int32
 
     /// Orders a cluster's members: decreasing distance (non-negative floats order as their
     /// bit patterns), then increasing index.
@@ -479,7 +480,7 @@ struct KCenterSearch<Scalar: KCenterScalar> {
     static func scan<V: KernelFloatVector>(_: V.Type, _ cluster: inout KCenterCluster<Scalar>, slot: Int, candidates: UInt64, bounds: UnsafePointer<Float>,
                                            centres: UnsafePointer<Float>, panels: KCenterCandidatePanels, dimensions: Int, leading: Int,
                                            buffers: KCenterScanBuffers, moves: inout KCenterScratch<Scalar>) {
-        let lanes = V.scalarCount, slots = panels.panels * lanes
+        let lanes = V.scalarCount, slots = panels.panels * lanes, panelLanes: UInt64 = (1 << UInt64(lanes)) - 1
         let converted = buffers.converted, products = buffers.products, openCandidates = buffers.openCandidates
         let factor = KCenterKernels.partialSumFactor
         let roundingMargin = SIMD8<Float>(repeating: 128 * Float.ulpOfOne / 2)
@@ -511,10 +512,11 @@ struct KCenterSearch<Scalar: KCenterScalar> {
                 memberNorms.addProduct(values, values)
             }
             // A pair stays open while |c|² - 2 x·c < best · factor - |x|² + margin.
-            let openBelow = memberDistances * factor - memberNorms + roundingMargin * (memberNorms + largestNorm)
+            let margins = roundingMargin * (memberNorms + largestNorm)
+            let openBelow = memberDistances * factor - memberNorms + margins
             for member in 0..<8 { openCandidates[member] = 0 }
             for panel in 0..<panels.panels {
-                let panelCandidates = (candidates >> UInt64(panel * lanes)) & ((1 << UInt64(lanes)) - 1)
+                let panelCandidates = (candidates >> UInt64(panel * lanes)) & panelLanes
                 if panelCandidates == 0 { continue }
                 KCenterKernels.panelProducts(V.self, converted, panels.values + panel * leading * lanes, norms: panels.norms + panel * lanes,
                                              leading: leading, output: products + panel * lanes, outputStride: slots)
@@ -554,7 +556,7 @@ struct KCenterSearch<Scalar: KCenterScalar> {
                 leaving &= leaving - 1
                 let member = block * 8 + lane
                 let row = cluster.row(member, dimensions: dimensions)
-                let norm = memberNorms[lane], margin = roundingMargin[0] * (norm + panels.largestNorm)
+                let norm = memberNorms[lane], margin = margins[lane]
                 var best = memberDistances[lane]
                 var target = -1
                 var open = openCandidates[lane]
@@ -632,80 +634,84 @@ struct KCenterSearch<Scalar: KCenterScalar> {
     /// kernel, with an early exit at the point's distance so far) and the farthest point (the
     /// lowest index among equals). While there are few centres their clusters hold thousands of
     /// points each, and a sweep over all the points in order, on all threads, costs less than
-    /// the cluster scans. Returns the centres, each point's squared distance to its nearest
-    /// centre, and that centre's place in the list (the earliest among equals).
+    /// the cluster scans. Returns the centres, and every point as a move to its nearest centre
+    /// (the earliest among equals; target: the centre's place in the list, row: the point).
     static func denseStart(points: UnsafePointer<Scalar>, count: Int, dimensions: Int, start: Int,
-                           centres wanted: Int) -> (centres: [Int], distances: [Float], owners: [Int32]) {
-        var distances = [Float](repeating: .infinity, count: count)
-        var owners = [Int32](repeating: 0, count: count)
+                           centres wanted: Int) -> (centres: [Int], moves: [KCenterMove]) {
+        let parts = Swift.max(1, Swift.min(Parallel.threadCount, count / 2048))
+        let distances = UnsafeMutablePointer<Float>.allocate(capacity: count)
+        let owners = UnsafeMutablePointer<Int32>.allocate(capacity: count)
+        let farthest = UnsafeMutablePointer<(distance: Float, index: Int)>.allocate(capacity: parts)
+        let centre = UnsafeMutablePointer<Float>.allocate(capacity: dimensions)
+        defer { distances.deallocate(); owners.deallocate(); farthest.deallocate(); centre.deallocate() }
+        distances.initialize(repeating: .infinity, count: count)
+        owners.initialize(repeating: 0, count: count)
         var chosen = [start]
-        let threads = Parallel.threadCount
-        let parts = Swift.max(1, Swift.min(threads, count / 2048))
-        var farthest = [(distance: Float, index: Int)](repeating: (0, 0), count: parts)
-        var centre = [Float](repeating: 0, count: dimensions)
         while true {
-            let slot = Int32(chosen.count - 1)
-            for column in 0..<dimensions { centre[column] = points[chosen[chosen.count - 1] * dimensions + column].floatValue }
-            distances.withUnsafeMutableBufferPointer { distances in
-                owners.withUnsafeMutableBufferPointer { owners in
-                    farthest.withUnsafeMutableBufferPointer { farthest in
-                        centre.withUnsafeBufferPointer { centre in
-                            let shared = UncheckedSendable((points, distances.baseAddress!, owners.baseAddress!, farthest.baseAddress!, centre.baseAddress!))
-                            let update: @Sendable (Int) -> Void = { part in
-                                let (points, distances, owners, farthest, centre) = shared.value
-                                var best: Float = -1, bestIndex = 0
-                                for index in count * part / parts ..< count * (part + 1) / parts {
-                                    let distance = KCenterKernels.squaredDistance(points + index * dimensions, centre, dimensions, unlessAtLeast: distances[index])
-                                    if distance < distances[index] {
-                                        distances[index] = distance
-                                        owners[index] = slot
-                                    }
-                                    if distances[index] > best {
-                                        best = distances[index]
-                                        bestIndex = index
-                                    }
-                                }
-                                farthest[part] = (best, bestIndex)
-                            }
-                            if parts == 1 { update(0) } else { DispatchQueue.concurrentPerform(iterations: parts, execute: update) }
-                        }
+            let slot = Int32(chosen.count - 1), row = points + chosen[chosen.count - 1] * dimensions
+            for column in 0..<dimensions { centre[column] = row[column].floatValue }
+            let shared = UncheckedSendable((points, distances, owners, farthest, UnsafePointer(centre)))
+            let update: @Sendable (Int) -> Void = { part in
+                let (points, distances, owners, farthest, centre) = shared.value
+                var best: Float = -1, bestIndex = 0
+                for index in count * part / parts ..< count * (part + 1) / parts {
+                    let distance = KCenterKernels.squaredDistance(points + index * dimensions, centre, dimensions, unlessAtLeast: distances[index])
+                    if distance < distances[index] {
+                        distances[index] = distance
+                        owners[index] = slot
+                    }
+                    if distances[index] > best {
+                        best = distances[index]
+                        bestIndex = index
                     }
                 }
+                farthest[part] = (best, bestIndex)
             }
+            if parts == 1 { update(0) } else { DispatchQueue.concurrentPerform(iterations: parts, execute: update) }
             guard chosen.count < wanted else { break }
             // Parts in index order: the first of equal distances has the lowest index.
             var next = farthest[0]
-            for part in farthest.dropFirst() where part.distance > next.distance { next = part }
+            for part in 1..<parts where farthest[part].distance > next.distance { next = farthest[part] }
             guard next.distance > 0 else { break }
             chosen.append(next.index)
         }
-        return (chosen, distances, owners)
+        let moves = (0..<count).map { KCenterMove(distance: distances[$0], index: Int32($0), row: Int32($0), target: owners[$0]) }
+        return (chosen, moves)
     }
 
-    /// New clusters, one per bucket `starts[i] ..< starts[i + 1]` of `moved` (each bucket
-    /// sorted here by decreasing distance, then increasing index; rows `row` of `rows`), built
-    /// on all threads when `inParallel` (buckets dealt in turn).
-    static func buildClusters(_ moved: UnsafeMutablePointer<KCenterMove>, starts: [Int], rows: UnsafePointer<Scalar>, dimensions: Int, leading: Int,
+    /// New clusters, one per target `0 ..< buckets` of `moves` (bucketed by target, each bucket
+    /// sorted by decreasing distance, then increasing index; rows `row` of `rows`), built on
+    /// all threads when `inParallel` (buckets dealt in turn).
+    static func buildClusters(_ moves: [KCenterMove], buckets: Int, rows: UnsafePointer<Scalar>, dimensions: Int, leading: Int,
                               inParallel: Bool) -> [KCenterCluster<Scalar>] {
-        let buckets = starts.count - 1
+        var starts = [Int](repeating: 0, count: buckets + 1)
+        for move in moves { starts[Int(move.target) + 1] += 1 }
+        for bucket in 0..<buckets { starts[bucket + 1] += starts[bucket] }
+        var bucketed = moves, filled = Array(starts.dropLast())
+        for move in moves {
+            bucketed[filled[Int(move.target)]] = move
+            filled[Int(move.target)] += 1
+        }
         let built = UnsafeMutablePointer<KCenterCluster<Scalar>>.allocate(capacity: Swift.max(buckets, 1))
         defer { built.deallocate() }
-        let shared = UncheckedSendable((moved, rows, built))
-        let build: @Sendable (Int) -> Void = { bucket in
-            let (moved, rows, built) = shared.value
-            var members = UnsafeMutableBufferPointer(start: moved + starts[bucket], count: starts[bucket + 1] - starts[bucket])
-            members.sort { $0.key < $1.key }
-            (built + bucket).initialize(to: KCenterCluster(count: members.count, dimensions: dimensions, leading: leading) { position in
-                let member = members[position]
-                return (member.index, member.distance, rows + Int(member.row) * dimensions)
-            })
-        }
-        let workers = Swift.min(Parallel.threadCount, buckets)
-        if workers <= 1 || !inParallel {
-            for bucket in 0..<buckets { build(bucket) }
-        } else {
-            DispatchQueue.concurrentPerform(iterations: workers) { worker in
-                for bucket in Swift.stride(from: worker, to: buckets, by: workers) { build(bucket) }
+        bucketed.withUnsafeMutableBufferPointer { bucketed in
+            let shared = UncheckedSendable((bucketed.baseAddress!, rows, built, starts))
+            let build: @Sendable (Int) -> Void = { bucket in
+                let (moved, rows, built, starts) = shared.value
+                var members = UnsafeMutableBufferPointer(start: moved + starts[bucket], count: starts[bucket + 1] - starts[bucket])
+                members.sort { $0.key < $1.key }
+                (built + bucket).initialize(to: KCenterCluster(count: members.count, dimensions: dimensions, leading: leading) { position in
+                    let member = members[position]
+                    return (member.index, member.distance, rows + Int(member.row) * dimensions)
+                })
+            }
+            let workers = Swift.min(Parallel.threadCount, buckets)
+            if workers <= 1 || !inParallel {
+                for bucket in 0..<buckets { build(bucket) }
+            } else {
+                DispatchQueue.concurrentPerform(iterations: workers) { worker in
+                    for bucket in Swift.stride(from: worker, to: buckets, by: workers) { build(bucket) }
+                }
             }
         }
         return (0..<buckets).map { (built + $0).move() }
@@ -731,22 +737,10 @@ struct KCenterSearch<Scalar: KCenterScalar> {
         let points = self.points, dimensions = self.dimensions, count = self.count, leading = self.leading
         let threads = Parallel.threadCount
         // The first centres densely (every point against each), then their clusters.
-        let (first, distances, owners) = Self.denseStart(points: points, count: count, dimensions: dimensions, start: start,
-                                                          centres: Swift.min(target, Swift.max(1, denseCentres)))
-        var members = [KCenterMove](repeating: KCenterMove(distance: 0, index: 0, row: 0), count: count)
-        var ownerStarts = [Int](repeating: 0, count: first.count + 1)
-        for owner in owners { ownerStarts[Int(owner) + 1] += 1 }
-        for slot in 0..<first.count { ownerStarts[slot + 1] += ownerStarts[slot] }
-        var filling = Array(ownerStarts.dropLast())
-        for index in 0..<count {
-            let owner = Int(owners[index])
-            members[filling[owner]] = KCenterMove(distance: distances[index], index: Int32(index), row: Int32(index))
-            filling[owner] += 1
-        }
-        let firstClusters = members.withUnsafeMutableBufferPointer { members in
-            Self.buildClusters(members.baseAddress!, starts: ownerStarts, rows: points, dimensions: dimensions, leading: leading,
-                               inParallel: count >= parallelBuildFrom)
-        }
+        let (first, members) = Self.denseStart(points: points, count: count, dimensions: dimensions, start: start,
+                                               centres: Swift.min(target, Swift.max(1, denseCentres)))
+        let firstClusters = Self.buildClusters(members, buckets: first.count, rows: points, dimensions: dimensions, leading: leading,
+                                               inParallel: count >= parallelBuildFrom)
         for (slot, cluster) in firstClusters.enumerated() { addCentre(first[slot], cluster) }
         // The batch: its points, and their coordinates as floats (rows).
         let centreValues = UnsafeMutablePointer<Float>.allocate(capacity: maximumBatch * dimensions)
@@ -761,8 +755,8 @@ struct KCenterSearch<Scalar: KCenterScalar> {
         // turn by whichever thread is free (clusters differ in cost): one scratch per run.
         let runs = threads > 1 ? 4 * threads : 1
         var parts = [KCenterScratch<Scalar>](repeating: KCenterScratch(), count: runs)
-        // The batch's moved members, bucketed by centre, and their rows.
-        var moved: [KCenterMove] = [], movedRows: [Scalar] = [], bucketStarts: [Int] = []
+        // The batch's moved members, and one copy of their rows.
+        var moved: [KCenterMove] = [], movedRows: [Scalar] = []
         while centres.count < target {
             batch.removeAll(keepingCapacity: true)
             taken.removeAll(keepingCapacity: true)
@@ -815,31 +809,20 @@ struct KCenterSearch<Scalar: KCenterScalar> {
             }
             // Every cluster a batch centre came from shrank (the centre left it, for itself).
             for part in parts.indices { for cluster in parts[part].shrunk { setRadius(cluster) } }
-            // The new clusters: the moved members of each batch centre (bucketed by centre, each
-            // bucket sorted by decreasing distance, then increasing index), rows from one copy of
-            // the threads' moved coordinates.
+            // The new clusters, from the threads' moves (rows from one copy of their coordinates).
             moved.removeAll(keepingCapacity: true)
             movedRows.removeAll(keepingCapacity: true)
-            bucketStarts.removeAll(keepingCapacity: true)
-            bucketStarts.append(contentsOf: repeatElement(0, count: batchCount + 1))
-            for part in parts { for target in part.targets { bucketStarts[Int(target) + 1] += 1 } }
-            for centre in 0..<batchCount { bucketStarts[centre + 1] += bucketStarts[centre] }
-            moved.append(contentsOf: repeatElement(KCenterMove(distance: 0, index: 0, row: 0), count: bucketStarts[batchCount]))
-            var filled = Array(bucketStarts.dropLast())
             for part in parts {
                 let firstRow = Int32(movedRows.count / dimensions)
                 movedRows.append(contentsOf: part.coordinates)
                 for position in part.indices.indices {
-                    let target = Int(part.targets[position])
-                    moved[filled[target]] = KCenterMove(distance: part.distances[position], index: part.indices[position], row: firstRow + Int32(position))
-                    filled[target] += 1
+                    moved.append(KCenterMove(distance: part.distances[position], index: part.indices[position], row: firstRow + Int32(position),
+                                             target: part.targets[position]))
                 }
             }
-            let built = moved.withUnsafeMutableBufferPointer { moved in
-                movedRows.withUnsafeBufferPointer { rows in
-                    Self.buildClusters(moved.baseAddress!, starts: bucketStarts, rows: rows.baseAddress!, dimensions: dimensions, leading: leading,
-                                       inParallel: moved.count >= parallelBuildFrom)
-                }
+            let built = movedRows.withUnsafeBufferPointer { rows in
+                Self.buildClusters(moved, buckets: batchCount, rows: rows.baseAddress!, dimensions: dimensions, leading: leading,
+                                   inParallel: moved.count >= parallelBuildFrom)
             }
             for (centre, cluster) in built.enumerated() { addCentre(batch[centre], cluster) }
         }
