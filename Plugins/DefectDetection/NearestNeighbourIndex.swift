@@ -511,9 +511,6 @@ public struct NearestNeighbourIndex {
     static func scan<V: KernelFloatVector>(_: V.Type, group: Group, firstStage: UnsafePointer<Float>, secondStage: UnsafePointer<Float>, blocks: Range<Int>,
                               firstWidth: Int, secondWidth: Int, bank: UnsafePointer<Float>, dimensions: Int) {
         let lanes = V.scalarCount
-        @inline(__always) func load(_ pointer: UnsafePointer<Float>) -> V {
-            UnsafeRawPointer(pointer).loadUnaligned(as: V.self)
-        }
         let firstBlock = (firstWidth + 1) * lanes, secondBlock = secondWidth * lanes
         let accumulators = group.accumulators.bindMemory(to: V.self, capacity: 16)
         let hitMasks = UnsafeMutablePointer<Int>.allocate(capacity: 16)
@@ -543,14 +540,14 @@ public struct NearestNeighbourIndex {
                         var a0 = accumulators[m], a1 = V(), a2 = a1, a3 = a1
                         var j = 0
                         while j + 4 <= secondWidth {
-                            a0.addProduct(V(repeating: w[j]), load(rest + lanes * j))
-                            a1.addProduct(V(repeating: w[j + 1]), load(rest + lanes * (j + 1)))
-                            a2.addProduct(V(repeating: w[j + 2]), load(rest + lanes * (j + 2)))
-                            a3.addProduct(V(repeating: w[j + 3]), load(rest + lanes * (j + 3)))
+                            a0.addProduct(V(repeating: w[j]), V.loadUnaligned(from: rest + lanes * j))
+                            a1.addProduct(V(repeating: w[j + 1]), V.loadUnaligned(from: rest + lanes * (j + 1)))
+                            a2.addProduct(V(repeating: w[j + 2]), V.loadUnaligned(from: rest + lanes * (j + 2)))
+                            a3.addProduct(V(repeating: w[j + 3]), V.loadUnaligned(from: rest + lanes * (j + 3)))
                             j += 4
                         }
                         while j < secondWidth {
-                            a0.addProduct(V(repeating: w[j]), load(rest + lanes * j))
+                            a0.addProduct(V(repeating: w[j]), V.loadUnaligned(from: rest + lanes * j))
                             j += 1
                         }
                         let bound = (a0 + a1) + (a2 + a3)
@@ -565,8 +562,8 @@ public struct NearestNeighbourIndex {
                     var b0 = accumulators[n], b1 = V(), b2 = b1, b3 = b1
                     var j = 0
                     while j + 4 <= secondWidth {
-                        let u0 = load(rest + lanes * j), u1 = load(rest + lanes * (j + 1))
-                        let u2 = load(rest + lanes * (j + 2)), u3 = load(rest + lanes * (j + 3))
+                        let u0 = V.loadUnaligned(from: rest + lanes * j), u1 = V.loadUnaligned(from: rest + lanes * (j + 1))
+                        let u2 = V.loadUnaligned(from: rest + lanes * (j + 2)), u3 = V.loadUnaligned(from: rest + lanes * (j + 3))
                         a0.addProduct(V(repeating: w[j]), u0); b0.addProduct(V(repeating: v[j]), u0)
                         a1.addProduct(V(repeating: w[j + 1]), u1); b1.addProduct(V(repeating: v[j + 1]), u1)
                         a2.addProduct(V(repeating: w[j + 2]), u2); b2.addProduct(V(repeating: v[j + 2]), u2)
@@ -574,7 +571,7 @@ public struct NearestNeighbourIndex {
                         j += 4
                     }
                     while j < secondWidth {
-                        let u = load(rest + lanes * j)
+                        let u = V.loadUnaligned(from: rest + lanes * j)
                         a0.addProduct(V(repeating: w[j]), u); b0.addProduct(V(repeating: v[j]), u)
                         j += 1
                     }
