@@ -1,9 +1,11 @@
 // LSTM: a multi-layer, unidirectional, batch-first LSTM with PyTorch's parameter names
 // (`weight_ih_l{k}`, `weight_hh_l{k}`, `bias_ih_l{k}`, `bias_hh_l{k}`) and gate order
 // i, f, g, o. Dimension letters: B batch, T time steps, I input size, H hidden size.
-// Per layer the input projection x W_ih^T is one matmul over all time steps (time-major);
-// the recurrence (biases, h W_hh^T and the fused cell per step) runs as one
-// `Tensor.lstmSequence` node with its own backward through time.
+// When gradients are recorded, per layer the input projection x W_ih^T is one matmul over
+// all time steps (time-major) and the recurrence (biases, h W_hh^T and the fused cell per
+// step) runs as one `Tensor.lstmSequence` node with its own backward through time. Without
+// gradients (inference, or frozen weights on inputs that need none), each layer is one
+// `Tensor.lstmLayerInference`: the input projection inside each step, threads split by units.
 // Not here: bidirectional layers, dropout between layers, projections (proj_size),
 // packed variable-length sequences (mask or sort by length outside).
 
@@ -107,10 +109,22 @@ public final class LSTM: Module {
         for layer in 0..<layers {
             // All time steps' input projections in one matmul: [T, B, 4H]; the biases are
             // added as each step's gates are formed.
-            let projected = sequence.matmul(inputWeights[layer].transposed())
-            let run = Tensor.lstmSequence(
-                projectedInput: projected, recurrentWeight: hiddenWeights[layer], bias: inputBiases[layer] + hiddenBiases[layer],
-                initialHidden: initialStates?[layer].hidden, initialCell: initialStates?[layer].cell)
+            let bias = inputBiases[layer] + hiddenBiases[layer]
+            let layerInputs = [sequence, inputWeights[layer], hiddenWeights[layer], bias]
+                + [initialStates?[layer].hidden, initialStates?[layer].cell].compactMap { $0 }
+            let run: (outputs: Tensor, finalHidden: Tensor, finalCell: Tensor)
+            if !layerInputs.contains(where: \.requiresGradient) || !GradientMode.isEnabled,
+               Tensor.lstmLayerInferenceSupports(hiddenSize: H) {
+                // Nothing to differentiate: the input projection fused into the steps.
+                run = Tensor.lstmLayerInference(
+                    input: sequence, inputWeight: inputWeights[layer], recurrentWeight: hiddenWeights[layer], bias: bias,
+                    initialHidden: initialStates?[layer].hidden, initialCell: initialStates?[layer].cell)
+            } else {
+                let projected = sequence.matmul(inputWeights[layer].transposed())
+                run = Tensor.lstmSequence(
+                    projectedInput: projected, recurrentWeight: hiddenWeights[layer], bias: bias,
+                    initialHidden: initialStates?[layer].hidden, initialCell: initialStates?[layer].cell)
+            }
             finalStates.append((run.finalHidden, run.finalCell))
             sequence = run.outputs                                                          // [T, B, H]
         }

@@ -1,25 +1,29 @@
-// LSTMFusedStep: one LSTM time step's forward in a single pass over W_hh: the recurrent
-// product h_(t-1) W_hh^T, the projection and bias, the gate nonlinearities and the cell
-// update, with each tile's gates kept in registers from the product to the new h and c.
+// LSTMFusedStep: one LSTM time step's forward in a single pass over the packed weights: the
+// recurrent product h_(t-1) W_hh^T (and, when packed with W_ih, the input product x_t W_ih^T
+// too), the projection or bias, the gate nonlinearities and the cell update, with each
+// tile's gates kept in registers from the product to the new h and c.
 // Generic over the float vector V (L lanes: SIMD8 for AVX2, SIMD16 for AVX-512; the library
-// uses KernelVector). W_hh is packed once per sequence so that a block of L hidden units
-// holds, for every k, the weights of their four gates side by side (4L floats): an R-row
-// tile's 4R accumulators are then i, f, g, o of the same L units, and the cell runs on them
-// as they are. Tiles: 3 rows at 8 lanes (12 accumulators of AVX2's 16 registers), 6 rows at
-// 16 lanes (24 of AVX-512's 32), smaller ones for the remainder.
-// A block's weights (H·4L floats: 64 KB for H = 256 at 16 lanes) outgrow L1, and every row
-// tile streams them; so the step runs over k in slices (`depthSlice`, 16 KB of weights by
-// default), every row tile of a block over one slice before the next: a slice is read from
-// L2 once and from L1 by the other tiles. Between slices the accumulators wait in a small
-// buffer (rows × 4L floats); each sum still adds its products in order of k.
-// Float operations are those of the unfused path (p + b, then one FMA per k in order,
-// then LSTMCellKernels.forward's arithmetic with LSTMGateFunctions), so both give the same bits.
+// uses KernelVector). The weights are packed once per sequence so that a block of L hidden
+// units holds, for every k, the weights of their four gates side by side (4L floats): an
+// R-row tile's 4R accumulators are then i, f, g, o of the same L units, and the cell runs on
+// them as they are. With W_ih packed too, a block's k runs over the I input features first,
+// then the H hidden ones (one sum per gate: b + x W_ih^T + h W_hh^T). Tiles: 3 rows at 8 lanes
+// (12 accumulators of AVX2's 16 registers), 6 rows at 16 lanes (24 of AVX-512's 32), smaller
+// ones for the remainder.
+// A block's weights (64 KB for H = 256 at 16 lanes, twice that with W_ih) outgrow L1, and
+// every row tile streams them; so the step runs over k in slices (`depthSlice`, 16 KB of
+// weights by default), every row tile of a block over one slice before the next: a slice is
+// read from L2 once and from L1 by the other tiles. Between slices the accumulators wait in
+// a small buffer (rows × 4L floats); each sum still adds its products in order of k.
+// Float operations with W_hh alone are those of the unfused path (p + b, then one FMA per k
+// in order, then LSTMCellKernels.forward's arithmetic with LSTMGateFunctions), so both give
+// the same bits. A step can run on a range of the blocks, so threads can split the units.
 // Not here: the backward (Tensor+LSTMSequence.swift), hidden sizes not a multiple of L
 // (those take a narrower step, or PackedMatrix and the separate cell kernel), threading
-// (callers split rows).
+// (callers split rows or blocks: Tensor+LSTMLayerInference.swift).
 
-/// W_hh packed for fused forward steps of an LSTM layer with hidden size H (a multiple of
-/// the vector's lane count L).
+/// W_hh, and optionally W_ih, packed for fused forward steps of an LSTM layer with hidden
+/// size H (a multiple of the vector's lane count L).
 public final class LSTMFusedStep<V: KernelFloatVector>: @unchecked Sendable {
     /// Hidden units per packed block: one vector per gate.
     @inlinable public static var unitsPerBlock: Int { V.scalarCount }
@@ -29,11 +33,17 @@ public final class LSTMFusedStep<V: KernelFloatVector>: @unchecked Sendable {
 
     /// H.
     public let hiddenSize: Int
-    /// The most k one pass of the row tiles covers (at most H).
+    /// I when W_ih is packed too (the step then takes x_t, not a projection), else 0.
+    public let inputSize: Int
+    /// The most k one pass of the row tiles covers.
     public let depthSlice: Int
-    /// Block u (units Lu ..< Lu + L) is H rows of 4L floats: row k holds W[gate·H + Lu + lane, k]
-    /// at gate·L + lane, gates in the order i, f, g, o.
+    /// Block u (units Lu ..< Lu + L) is I + H rows of 4L floats: row k < I holds
+    /// W_ih[gate·H + Lu + lane, k] and row I + k holds W_hh[gate·H + Lu + lane, k], at
+    /// gate·L + lane, gates in the order i, f, g, o.
     let blocks: UnsafeMutablePointer<Float>
+
+    /// The number of blocks of L units, H / L.
+    public var blockCount: Int { hiddenSize / V.scalarCount }
 
     /// The default depth slice: 16 KB of a block's weights (4L floats per k), leaving L1
     /// room for the hidden rows and the tiles' other operands.
@@ -42,21 +52,39 @@ public final class LSTMFusedStep<V: KernelFloatVector>: @unchecked Sendable {
     /// Packs W_hh, `[4H, H]` row-major (PyTorch's layout).
     /// - Parameter depthSlice: k per pass of the row tiles (nil: ``defaultDepthSlice``);
     ///   any value gives the same bits.
+    public convenience init(weight: UnsafePointer<Float>, hiddenSize H: Int, depthSlice: Int? = nil) {
+        self.init(inputWeight: nil, inputSize: 0, weight: weight, hiddenSize: H, depthSlice: depthSlice)
+    }
+
+    /// Packs W_ih `[4H, I]` (when given) and W_hh `[4H, H]`, both row-major (PyTorch's
+    /// layout). With W_ih, steps take the input x_t (``LSTMStepPointers/input``) instead of
+    /// a projection.
+    /// - Parameter depthSlice: k per pass of the row tiles (nil: ``defaultDepthSlice``);
+    ///   any value gives the same bits.
     @_specialize(exported: true, where V == SIMD8<Float>)
     @_specialize(exported: true, where V == SIMD16<Float>)
-    public init(weight: UnsafePointer<Float>, hiddenSize H: Int, depthSlice: Int? = nil) {
+    public init(inputWeight: UnsafePointer<Float>?, inputSize I: Int, weight: UnsafePointer<Float>, hiddenSize H: Int,
+                depthSlice: Int? = nil) {
         let L = V.scalarCount
         precondition(LSTMFusedStep.supports(hiddenSize: H), "LSTMFusedStep: hidden size \(H) is not a positive multiple of \(L)")
         precondition((depthSlice ?? 1) > 0, "LSTMFusedStep: depth slice \(depthSlice ?? 0) is not positive")
+        precondition((inputWeight == nil) == (I == 0), "LSTMFusedStep: an input weight needs a positive input size, got \(I)")
         hiddenSize = H
-        self.depthSlice = Swift.min(depthSlice ?? LSTMFusedStep.defaultDepthSlice, H)
-        blocks = .allocate(capacity: 4 * H * H)
+        inputSize = I
+        self.depthSlice = depthSlice ?? LSTMFusedStep.defaultDepthSlice
+        let depth = I + H
+        blocks = .allocate(capacity: 4 * H * depth)
         for block in 0..<(H / L) {
-            let target = blocks + block * H * 4 * L
+            let target = blocks + block * depth * 4 * L
             for gate in 0..<4 {
                 for lane in 0..<L {
-                    let source = weight + (gate * H + block * L + lane) * H
-                    for k in 0..<H { target[k * 4 * L + gate * L + lane] = source[k] }
+                    let unit = gate * H + block * L + lane
+                    if let inputWeight {
+                        let source = inputWeight + unit * I
+                        for k in 0..<I { target[k * 4 * L + gate * L + lane] = source[k] }
+                    }
+                    let source = weight + unit * H
+                    for k in 0..<H { target[(I + k) * 4 * L + gate * L + lane] = source[k] }
                 }
             }
         }
@@ -64,40 +92,73 @@ public final class LSTMFusedStep<V: KernelFloatVector>: @unchecked Sendable {
 
     deinit { blocks.deallocate() }
 
-    /// Runs the step for `rows` rows: `gates = p_t + b + h_(t-1) W^T`, then the cell
-    /// (`c_t = σ(f) c_(t-1) + σ(i) tanh(g)`, `h_t = σ(o) tanh(c_t)`). Single-threaded.
+    /// Runs the step for `rows` rows: `gates = p_t + b + h_(t-1) W^T` (with W_ih packed:
+    /// `b + x_t W_ih^T + h_(t-1) W_hh^T`), then the cell (`c_t = σ(f) c_(t-1) + σ(i) tanh(g)`,
+    /// `h_t = σ(o) tanh(c_t)`). Single-threaded.
+    /// - Parameter blocks: the blocks of L units to compute (default: all); the others'
+    ///   outputs are not written.
     @_specialize(exported: true, where V == SIMD8<Float>)
     @_specialize(exported: true, where V == SIMD16<Float>)
-    public func forward(_ step: LSTMStepPointers, rows: Int) {
-        let H = hiddenSize, L = V.scalarCount
-        // No h_(t-1): one pass over no k per block.
-        let depth = step.previousHidden == nil ? 0 : H
-        let slice = Swift.min(depthSlice, depth)
+    public func forward(_ step: LSTMStepPointers, rows: Int, blocks blockRange: Range<Int>? = nil) {
+        let H = hiddenSize, I = inputSize, L = V.scalarCount
+        precondition((step.input != nil) == (I > 0) && (step.projected == nil) == (I > 0),
+                     "LSTMFusedStep: a step takes x_t when W_ih is packed, else the projection p_t")
+        let units = blockRange ?? 0..<blockCount
+        precondition(units.lowerBound >= 0 && units.upperBound <= blockCount, "LSTMFusedStep: blocks \(units) outside 0..<\(blockCount)")
+        // The depth in segments: x_t against W_ih's rows, then h_(t-1) against W_hh's (none
+        // when h_(t-1) is zero: one pass over no k per block).
+        let inputSegment = step.input.map { Segment(activations: $0, rowStride: step.inputRowStride, packedFirst: 0, depth: I) }
+        let hiddenSegment = step.previousHidden.map { Segment(activations: $0, rowStride: H, packedFirst: I, depth: H) }
+        let slice = depthSlice
+        let slices = (inputSegment.map { ($0.depth + slice - 1) / slice } ?? 0)
+            + (hiddenSegment.map { ($0.depth + slice - 1) / slice } ?? 0)
         // Accumulators between slices (8 KB for 32 rows at 16 lanes; heap, once per step).
-        let partial: UnsafeMutablePointer<Float>? = slice < depth ? .allocate(capacity: rows * 4 * L) : nil
+        let partial: UnsafeMutablePointer<Float>? = slices > 1 ? .allocate(capacity: rows * 4 * L) : nil
         defer { partial?.deallocate() }
-        for block in 0..<(H / L) {
-            let blockWeights = UnsafePointer(blocks + block * H * 4 * L)
-            let unit = block * L
-            var k = 0
-            repeat {
-                let count = Swift.min(slice, depth - k)
-                let pass = TilePass(unit: unit, weights: blockWeights + k * 4 * L, depth: H, first: k, count: count,
-                                    partial: partial, resuming: k > 0, finishing: k + count >= depth)
-                var row = 0
-                while row < rows {
-                    let height = LSTMFusedStep.tileHeight(remainingRows: rows - row)
-                    switch height {
-                    case 6: LSTMFusedStep.tile6(step, row, pass)
-                    case 4: LSTMFusedStep.tile4(step, row, pass)
-                    case 3: LSTMFusedStep.tile3(step, row, pass)
-                    case 2: LSTMFusedStep.tile2(step, row, pass)
-                    default: LSTMFusedStep.tile1(step, row, pass)
-                    }
-                    row += height
+        for block in units {
+            let blockWeights = UnsafePointer(blocks + block * (I + H) * 4 * L)
+            var pass = TilePass(unit: block * L, weights: blockWeights, hiddenSize: H, activations: nil, rowStride: 0, count: 0,
+                                partial: partial, resuming: false, finishing: slices <= 1)
+            if slices == 0 { runTiles(step, rows: rows, pass) }
+            var done = 0
+            for part in 0..<2 {
+                guard let segment = part == 0 ? inputSegment : hiddenSegment else { continue }
+                var k = 0
+                while k < segment.depth {
+                    pass.count = Swift.min(slice, segment.depth - k)
+                    pass.weights = blockWeights + (segment.packedFirst + k) * 4 * L
+                    pass.activations = segment.activations + k
+                    pass.rowStride = segment.rowStride
+                    done += 1
+                    pass.finishing = done == slices
+                    runTiles(step, rows: rows, pass)
+                    pass.resuming = true
+                    k += pass.count
                 }
-                k += count
-            } while k < depth
+            }
+        }
+    }
+
+    /// A stretch of k read from one activation matrix: rows of `rowStride` floats, against
+    /// the packed rows `packedFirst ..< packedFirst + depth`.
+    struct Segment {
+        var activations: UnsafePointer<Float>, rowStride: Int, packedFirst: Int, depth: Int
+    }
+
+    /// One pass of the row tiles over every row.
+    @inline(__always)
+    func runTiles(_ step: LSTMStepPointers, rows: Int, _ pass: TilePass) {
+        var row = 0
+        while row < rows {
+            let height = LSTMFusedStep.tileHeight(remainingRows: rows - row)
+            switch height {
+            case 6: LSTMFusedStep.tile6(step, row, pass)
+            case 4: LSTMFusedStep.tile4(step, row, pass)
+            case 3: LSTMFusedStep.tile3(step, row, pass)
+            case 2: LSTMFusedStep.tile2(step, row, pass)
+            default: LSTMFusedStep.tile1(step, row, pass)
+            }
+            row += height
         }
     }
 
@@ -108,13 +169,16 @@ public final class LSTMFusedStep<V: KernelFloatVector>: @unchecked Sendable {
         /// The slice's first k row of the block's packed weights.
         var weights: UnsafePointer<Float>
         /// H.
-        var depth: Int
-        /// The slice: k in first ..< first + count.
-        var first: Int, count: Int
+        var hiddenSize: Int
+        /// Row 0's activation at the slice's first k (x_t or h_(t-1)), rows `rowStride` apart;
+        /// nil for a pass over no k.
+        var activations: UnsafePointer<Float>?, rowStride: Int
+        /// The slice's k count.
+        var count: Int
         /// Accumulators between slices, row r at 4L·r (i, f, g, o); nil when there is one slice.
         var partial: UnsafeMutablePointer<Float>?
-        /// Whether the accumulators start from `partial` (else from p + b), and whether the
-        /// cell runs on them at the end (else they go back to `partial`).
+        /// Whether the accumulators start from `partial` (else from p + b, or b), and whether
+        /// the cell runs on them at the end (else they go back to `partial`).
         var resuming: Bool, finishing: Bool
     }
 
@@ -169,8 +233,8 @@ public final class LSTMFusedStep<V: KernelFloatVector>: @unchecked Sendable {
 
         /// p + b for row `row`.
         @inline(__always)
-        init(_ s: LSTMStepPointers, row: Int, unit: Int, bias: Gates, _ H: Int) {
-            let p = s.projected + row * 4 * H + unit
+        init(_ projected: UnsafePointer<Float>, row: Int, unit: Int, bias: Gates, _ H: Int) {
+            let p = projected + row * 4 * H + unit
             i = load(p, as: V.self) + bias.i
             f = load(p + H, as: V.self) + bias.f
             g = load(p + 2 * H, as: V.self) + bias.g
@@ -206,7 +270,7 @@ public final class LSTMFusedStep<V: KernelFloatVector>: @unchecked Sendable {
     /// accumulators, each gate's weights loaded once per k and used by every row.
     @inline(__always)
     static func tile(_ R: Int, _ s: LSTMStepPointers, _ row: Int, _ pass: TilePass) {
-        let L = V.scalarCount, H = pass.depth, unit = pass.unit
+        let L = V.scalarCount, H = pass.hiddenSize, unit = pass.unit
         var x0: Gates, x1: Gates, x2: Gates, x3: Gates, x4: Gates, x5: Gates
         if pass.resuming, let saved = pass.partial {
             let p = saved + row * 4 * L
@@ -219,15 +283,20 @@ public final class LSTMFusedStep<V: KernelFloatVector>: @unchecked Sendable {
         } else {
             let b = s.bias + unit
             let bias = Gates(i: load(b, as: V.self), f: load(b + H, as: V.self), g: load(b + 2 * H, as: V.self), o: load(b + 3 * H, as: V.self))
-            x0 = Gates(s, row: row, unit: unit, bias: bias, H)
-            x1 = R > 1 ? Gates(s, row: row + 1, unit: unit, bias: bias, H) : bias
-            x2 = R > 2 ? Gates(s, row: row + 2, unit: unit, bias: bias, H) : bias
-            x3 = R > 3 ? Gates(s, row: row + 3, unit: unit, bias: bias, H) : bias
-            x4 = R > 4 ? Gates(s, row: row + 4, unit: unit, bias: bias, H) : bias
-            x5 = R > 5 ? Gates(s, row: row + 5, unit: unit, bias: bias, H) : bias
+            if let projected = s.projected {
+                x0 = Gates(projected, row: row, unit: unit, bias: bias, H)
+                x1 = R > 1 ? Gates(projected, row: row + 1, unit: unit, bias: bias, H) : bias
+                x2 = R > 2 ? Gates(projected, row: row + 2, unit: unit, bias: bias, H) : bias
+                x3 = R > 3 ? Gates(projected, row: row + 3, unit: unit, bias: bias, H) : bias
+                x4 = R > 4 ? Gates(projected, row: row + 4, unit: unit, bias: bias, H) : bias
+                x5 = R > 5 ? Gates(projected, row: row + 5, unit: unit, bias: bias, H) : bias
+            } else {
+                (x0, x1, x2, x3, x4, x5) = (bias, bias, bias, bias, bias, bias)
+            }
         }
-        if let hidden = s.previousHidden {
-            let a0 = hidden + row * H + pass.first, a1 = a0 + H, a2 = a1 + H, a3 = a2 + H, a4 = a3 + H, a5 = a4 + H
+        if let activations = pass.activations {
+            let stride = pass.rowStride
+            let a0 = activations + row * stride, a1 = a0 + stride, a2 = a1 + stride, a3 = a2 + stride, a4 = a3 + stride, a5 = a4 + stride
             var wk = pass.weights
             for k in 0..<pass.count {
                 if L >= 16 {
@@ -318,12 +387,17 @@ public final class LSTMFusedStep<V: KernelFloatVector>: @unchecked Sendable {
 }
 
 /// Where one LSTM step reads and writes, for a block of rows (row r of each at r times the
-/// row size: H, or 4H for the projection and the activations).
+/// row size: H, or 4H for the projection and the activations; `inputRowStride` for x_t).
 public struct LSTMStepPointers {
     /// h_(t-1), `[rows, H]`; nil for zeros.
     public var previousHidden: UnsafePointer<Float>?
-    /// p_t, `[rows, 4H]`.
-    public var projected: UnsafePointer<Float>
+    /// p_t, `[rows, 4H]`: the input projection x_t W_ih^T; nil when W_ih is packed with the
+    /// step (then `input` is given).
+    public var projected: UnsafePointer<Float>?
+    /// x_t, `rows` rows of I floats `inputRowStride` apart, when W_ih is packed with the step.
+    public var input: UnsafePointer<Float>?
+    /// The distance between rows of `input`, in floats.
+    public var inputRowStride: Int
     /// b, `[4H]`.
     public var bias: UnsafePointer<Float>
     /// c_(t-1), `[rows, H]`.
@@ -339,12 +413,15 @@ public struct LSTMStepPointers {
 
     /// Names every pointer of a step.
     public init(
-        previousHidden: UnsafePointer<Float>?, projected: UnsafePointer<Float>, bias: UnsafePointer<Float>,
-        previousCell: UnsafePointer<Float>, hidden: UnsafeMutablePointer<Float>, newCell: UnsafeMutablePointer<Float>,
+        previousHidden: UnsafePointer<Float>?, projected: UnsafePointer<Float>?, input: UnsafePointer<Float>? = nil,
+        inputRowStride: Int = 0, bias: UnsafePointer<Float>, previousCell: UnsafePointer<Float>,
+        hidden: UnsafeMutablePointer<Float>, newCell: UnsafeMutablePointer<Float>,
         activations: UnsafeMutablePointer<Float>?, cellTanh: UnsafeMutablePointer<Float>?
     ) {
         self.previousHidden = previousHidden
         self.projected = projected
+        self.input = input
+        self.inputRowStride = inputRowStride
         self.bias = bias
         self.previousCell = previousCell
         self.hidden = hidden

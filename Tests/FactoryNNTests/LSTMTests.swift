@@ -1,5 +1,6 @@
 // LSTM against a hand-unrolled reference made of matmul, sigmoid and tanh (PyTorch's
-// equations, gate order i, f, g, o), for 3 steps and 2 layers, plus its checkpoint keys.
+// equations, gate order i, f, g, o), for 3 and 4 steps and 2 layers, in training and in
+// inference (the fused inference layer where H allows), plus its checkpoint keys.
 
 import FactoryNN
 import TestSupport
@@ -61,6 +62,33 @@ private let unrolledTolerance: Float = 1e-5
         let expected = reference(lstm, input: input, initial: initial)
         #expect(TestData.maximumDifference(output.scalars, expected.output.scalars) < unrolledTolerance)
         #expect(TestData.maximumDifference(states[0].cell.scalars, expected.states[0].cell.scalars) < unrolledTolerance)
+    }
+
+    /// With H a multiple of 8, inference (no gradients recorded) runs each layer as one
+    /// Tensor.lstmLayerInference, training as a projection matmul and Tensor.lstmSequence:
+    /// both match the composition, from zero and from given states.
+    @Test func inferenceAndTrainingPathsMatchHandUnrolledComposition() {
+        let lstm = LSTM(inputSize: 5, hiddenSize: 16, layers: 2, seed: 10)
+        let input = TestData.uniform([3, 4, 5], seed: 11)
+        let zero = Tensor.zeros([3, 16])
+        let given: [LSTM.State] = [(TestData.uniform([3, 16], seed: 12), TestData.uniform([3, 16], seed: 13)),
+                                   (TestData.uniform([3, 16], seed: 14), TestData.uniform([3, 16], seed: 15))]
+        for initial in [nil, given] {
+            let expected = reference(lstm, input: input, initial: initial ?? [(zero, zero), (zero, zero)])
+            let training = lstm(input, initialStates: initial)
+            let inference = withoutGradients { lstm(input, initialStates: initial) }
+            #expect(training.output.requiresGradient && !inference.output.requiresGradient)
+            for run in [training, inference] {
+                #expect(run.output.shape == [3, 4, 16])
+                #expect(TestData.maximumDifference(run.output.scalars, expected.output.scalars) < unrolledTolerance)
+                for layer in 0..<2 {
+                    #expect(TestData.maximumDifference(run.finalStates[layer].cell.scalars,
+                                                       expected.states[layer].cell.scalars) < unrolledTolerance)
+                    #expect(TestData.maximumDifference(run.finalStates[layer].hidden.scalars,
+                                                       expected.states[layer].hidden.scalars) < unrolledTolerance)
+                }
+            }
+        }
     }
 
     @Test func gradientsMatchTheUnrolledComposition() {

@@ -1,0 +1,120 @@
+// One LSTM layer's forward for inference: the input projection fused into each step, and the
+// threads splitting the hidden units, not the batch. Dimension letters: T steps, B batch,
+// I input features, H hidden.
+// Each step is one LSTMFusedStep pass over W_ih and W_hh packed together, so the gates
+// b + x_t W_ih^T + h_(t-1) W_hh^T are formed in registers: there is no [T, B, 4H] projection
+// written to memory and read back (21 MB per layer for GE2E's batch of 32), and each part's
+// weights (its share of the units, for I + H rows of k) stay in its core's L2 across steps.
+// Each part computes its units for every row, then the parts meet (LockstepThreads' barrier)
+// before the next step, which reads the whole h_t. The training forward, which must keep
+// every step's activations and records the backward, is Tensor+LSTMSequence.swift; this
+// records no gradient. Not here: the layer (FactoryNN's LSTM), which picks between the two.
+
+extension Tensor {
+    /// Whether ``lstmLayerInference(input:inputWeight:recurrentWeight:bias:initialHidden:initialCell:)``
+    /// takes layers of this hidden size (a multiple of 8).
+    public static func lstmLayerInferenceSupports(hiddenSize: Int) -> Bool {
+        LSTMFusedStep<KernelVector>.supports(hiddenSize: hiddenSize) || LSTMFusedStep<SIMD8<Float>>.supports(hiddenSize: hiddenSize)
+    }
+
+    /// Runs one LSTM layer (PyTorch gate order i, f, g, o) over a time-major sequence,
+    /// without recording gradients: `gates = b + x_t W_ih^T + h_(t-1) W_hh^T`, then
+    /// `c_t = σ(f) c_(t-1) + σ(i) tanh(g)` and `h_t = σ(o) tanh(c_t)`.
+    ///
+    /// Agrees with a projection matmul followed by ``lstmSequence(projectedInput:recurrentWeight:bias:initialHidden:initialCell:)``
+    /// to float rounding (the sums add the same products in another order).
+    /// - Parameters:
+    ///   - input: x, `[T, B, I]` (T ≥ 1); a view with unit stride on the last axis is read
+    ///     as it is (a batch-first `[B, T, I]` transposed to time-major, for one).
+    ///   - inputWeight: W_ih, `[4H, I]`.
+    ///   - recurrentWeight: W_hh, `[4H, H]`, H a multiple of 8 (see ``lstmLayerInferenceSupports(hiddenSize:)``).
+    ///   - bias: b, `[4H]` (PyTorch: `b_ih + b_hh`).
+    ///   - initialHidden: h_(-1), `[B, H]`; nil for zeros.
+    ///   - initialCell: c_(-1), `[B, H]`; nil for zeros.
+    /// - Returns: every step's hidden state `[T, B, H]`, and the final hidden and cell states
+    ///   `[B, H]`: views of one `[T + 1, B, H]` tensor.
+    public static func lstmLayerInference(
+        input: Tensor, inputWeight: Tensor, recurrentWeight: Tensor, bias: Tensor, initialHidden: Tensor? = nil,
+        initialCell: Tensor? = nil
+    ) -> (outputs: Tensor, finalHidden: Tensor, finalCell: Tensor) {
+        precondition(input.rank == 3 && input.shape[0] > 0 && input.shape[1] > 0 && input.shape[2] > 0,
+                     "lstmLayerInference: input must be [T > 0, B > 0, I > 0], got \(input.shape)")
+        let T = input.shape[0], B = input.shape[1], I = input.shape[2], H = recurrentWeight.shape[0] / 4
+        precondition(recurrentWeight.shape == [4 * H, H] && lstmLayerInferenceSupports(hiddenSize: H),
+                     "lstmLayerInference: recurrentWeight \(recurrentWeight.shape) is not [4H, H] with H a positive multiple of 8")
+        precondition(inputWeight.shape == [4 * H, I],
+                     "lstmLayerInference: inputWeight \(inputWeight.shape) does not match input \(input.shape) (expected [\(4 * H), \(I)])")
+        precondition(bias.shape == [4 * H], "lstmLayerInference: bias \(bias.shape) is not [\(4 * H)]")
+        for (name, state) in [("initialHidden", initialHidden), ("initialCell", initialCell)] {
+            if let state {
+                precondition(state.shape == [B, H], "lstmLayerInference: \(name) \(state.shape) is not [\(B), \(H)]")
+            }
+        }
+        let inputs = [input, inputWeight, recurrentWeight, bias] + [initialHidden, initialCell].compactMap { $0 }
+        precondition(!Tensor.needsGradient(inputs),
+                     "lstmLayerInference records no gradient: use lstmSequence when gradients are needed")
+        let x = input.strides[2] == 1 ? input : input.contiguous()
+        let (inputWeight, weight, gateBias, hidden0, cell0) = (
+            inputWeight.contiguous(), recurrentWeight.contiguous(), bias.contiguous(), initialHidden?.contiguous(),
+            initialCell?.contiguous() ?? Tensor.zeros([B, H]))
+        let states = Tensor.uninitialized([T + 1, B, H])
+        let cells = Tensor.uninitialized([2, B, H])       // c_t in slot t % 2
+        let sequence = LSTMInferenceSequence(
+            input: x.storage.pointer + x.offset, stepStride: x.strides[0], rowStride: x.strides[1],
+            bias: gateBias.pointer, initialHidden: hidden0?.pointer, initialCell: cell0.pointer,
+            states: states.storage.pointer, cells: cells.storage.pointer, steps: T, batch: B)
+        withExtendedLifetime((x, inputWeight, weight, gateBias, hidden0, cell0, cells)) {
+            if LSTMFusedStep<KernelVector>.supports(hiddenSize: H) {
+                sequence.run(LSTMFusedStep<KernelVector>(
+                    inputWeight: inputWeight.pointer, inputSize: I, weight: weight.pointer, hiddenSize: H))
+            } else {
+                sequence.run(LSTMFusedStep<SIMD8<Float>>(
+                    inputWeight: inputWeight.pointer, inputSize: I, weight: weight.pointer, hiddenSize: H))
+            }
+        }
+        (states.storage.pointer + T * B * H).update(from: cells.storage.pointer + ((T - 1) % 2) * B * H, count: B * H)
+        return (states.sliced(axis: 0, 0..<T), states.selecting(axis: 0, index: T - 1), states.selecting(axis: 0, index: T))
+    }
+
+    /// The first element of a contiguous tensor.
+    fileprivate var pointer: UnsafeMutablePointer<Float> { storage.pointer + offset }
+}
+
+/// Where one inference sequence reads and writes, and the loop over its steps.
+struct LSTMInferenceSequence: @unchecked Sendable {
+    /// x_0's row 0; x_t row r at `input + t·stepStride + r·rowStride`.
+    let input: UnsafePointer<Float>
+    let stepStride: Int, rowStride: Int
+    let bias: UnsafePointer<Float>
+    let initialHidden: UnsafePointer<Float>?, initialCell: UnsafePointer<Float>
+    /// `[T + 1, B, H]`: h_t at row block t.
+    let states: UnsafeMutablePointer<Float>
+    /// `[2, B, H]`: c_t in slot t % 2.
+    let cells: UnsafeMutablePointer<Float>
+    let steps: Int, batch: Int
+
+    /// Below this many multiply-adds (T·B·4H·(I + H)) one thread runs the layer.
+    static let splitThreshold = 1 << 22
+
+    /// Runs every step: the units split into one contiguous range of blocks per thread, the
+    /// threads meeting after each step.
+    func run<V: KernelFloatVector>(_ fused: LSTMFusedStep<V>) {
+        let H = fused.hiddenSize, B = batch, T = steps
+        let work = T * B * 4 * H * (fused.inputSize + H)
+        let parts = Parallel.runsNestedWorkSerially() || work < LSTMInferenceSequence.splitThreshold
+            ? 1 : Swift.min(Parallel.threadCount, fused.blockCount)
+        LockstepThreads.run(parts: parts) { part, barrier in
+            let blocks = (fused.blockCount * part / parts)..<(fused.blockCount * (part + 1) / parts)
+            for t in 0..<T {
+                fused.forward(LSTMStepPointers(
+                    previousHidden: t == 0 ? initialHidden : UnsafePointer(states + (t - 1) * B * H), projected: nil,
+                    input: input + t * stepStride, inputRowStride: rowStride, bias: bias,
+                    previousCell: t == 0 ? initialCell : UnsafePointer(cells + ((t - 1) % 2) * B * H),
+                    hidden: states + t * B * H, newCell: cells + (t % 2) * B * H, activations: nil, cellTanh: nil),
+                    rows: B, blocks: blocks)
+                // Step t + 1 reads all of h_t, written by every part.
+                if t < T - 1 { barrier.wait() }
+            }
+        }
+    }
+}
