@@ -4,8 +4,9 @@
 // When gradients are recorded, per layer the input projection x W_ih^T is one matmul over
 // all time steps (time-major) and the recurrence (biases, h W_hh^T and the fused cell per
 // step) runs as one `Tensor.lstmSequence` node with its own backward through time. Without
-// gradients (inference, or frozen weights on inputs that need none), each layer is one
-// `Tensor.lstmLayerInference`: the input projection inside each step, threads split by units.
+// gradients (inference, or frozen weights on inputs that need none) and with H a multiple
+// of 8, each layer is one `Tensor.lstmLayerInference`: the input projection inside each
+// step, threads split by units; other hidden sizes take the first way there too.
 // Not here: bidirectional layers, dropout between layers, projections (proj_size),
 // packed variable-length sequences (mask or sort by length outside).
 
@@ -107,19 +108,19 @@ public final class LSTM: Module {
         var sequence = input.transposed(0, 1)                                             // [T, B, I], time-major
         var finalStates: [State] = []
         for layer in 0..<layers {
-            // All time steps' input projections in one matmul: [T, B, 4H]; the biases are
-            // added as each step's gates are formed.
+            // The biases are added as each step's gates are formed.
             let bias = inputBiases[layer] + hiddenBiases[layer]
             let layerInputs = [sequence, inputWeights[layer], hiddenWeights[layer], bias]
                 + [initialStates?[layer].hidden, initialStates?[layer].cell].compactMap { $0 }
             let run: (outputs: Tensor, finalHidden: Tensor, finalCell: Tensor)
             if !layerInputs.contains(where: \.requiresGradient) || !GradientMode.isEnabled,
                Tensor.lstmLayerInferenceSupports(hiddenSize: H) {
-                // Nothing to differentiate: the input projection fused into the steps.
+                // Nothing to differentiate: the input projection inside the steps.
                 run = Tensor.lstmLayerInference(
                     input: sequence, inputWeight: inputWeights[layer], recurrentWeight: hiddenWeights[layer], bias: bias,
                     initialHidden: initialStates?[layer].hidden, initialCell: initialStates?[layer].cell)
             } else {
+                // All time steps' input projections in one matmul: [T, B, 4H].
                 let projected = sequence.matmul(inputWeights[layer].transposed())
                 run = Tensor.lstmSequence(
                     projectedInput: projected, recurrentWeight: hiddenWeights[layer], bias: bias,

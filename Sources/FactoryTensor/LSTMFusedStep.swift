@@ -35,7 +35,7 @@ public final class LSTMFusedStep<V: KernelFloatVector>: @unchecked Sendable {
     public let hiddenSize: Int
     /// I when W_ih is packed too (the step then takes x_t, not a projection), else 0.
     public let inputSize: Int
-    /// The most k one pass of the row tiles covers.
+    /// The most k one pass of the row tiles covers (at most I + H).
     public let depthSlice: Int
     /// Block u (units Lu ..< Lu + L) is I + H rows of 4L floats: row k < I holds
     /// W_ih[gate·H + Lu + lane, k] and row I + k holds W_hh[gate·H + Lu + lane, k], at
@@ -71,8 +71,8 @@ public final class LSTMFusedStep<V: KernelFloatVector>: @unchecked Sendable {
         precondition((inputWeight == nil) == (I == 0), "LSTMFusedStep: an input weight needs a positive input size, got \(I)")
         hiddenSize = H
         inputSize = I
-        self.depthSlice = depthSlice ?? LSTMFusedStep.defaultDepthSlice
         let depth = I + H
+        self.depthSlice = Swift.min(depthSlice ?? LSTMFusedStep.defaultDepthSlice, depth)
         blocks = .allocate(capacity: 4 * H * depth)
         for block in 0..<(H / L) {
             let target = blocks + block * depth * 4 * L

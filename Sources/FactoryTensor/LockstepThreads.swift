@@ -1,55 +1,91 @@
 // LockstepThreads: runs the parts of one kernel at the same time, each on a thread of its
 // own, for kernels whose parts must meet between phases (an LSTM layer split by hidden units
 // meets after every time step: each step reads the whole previous hidden state). The meeting
-// is a spinning barrier on one atomic counter, which costs about a cache-line transfer where
-// a dispatch handshake costs tens of microseconds.
+// is a spinning barrier on two atomic counters (arrivals and phase), which costs about a
+// cache-line transfer where a dispatch handshake costs tens of microseconds.
 // Why not Parallel.forEachRange: Dispatch may run two iterations one after the other on one
 // thread, and a part waiting at a barrier for a part that has not started would wait forever.
 // Here the parts are real threads (pthreads), started and joined per call (tens of microseconds): only for work of
 // milliseconds or more. A waiting part spins briefly, then yields its core, so an oversubscribed
-// machine slows down instead of stalling. Not here: a thread pool, work stealing, uneven parts.
+// machine slows down instead of stalling. Every thread is started before any part runs: if
+// the system refuses one, the work runs as a single part on the calling thread instead.
+// Not here: a thread pool, work stealing, uneven parts.
 
 import Foundation
 import Synchronization
 
 /// Runs parts of a kernel concurrently on their own threads, with a barrier between phases.
 public enum LockstepThreads {
-    /// Runs `body(part, barrier)` for every part in `0..<parts`, all at the same time: part 0
-    /// on the calling thread, each other part on a new thread. Returns when every part has
-    /// returned. Every part must pass the barrier the same number of times.
-    public static func run(parts: Int, _ body: (_ part: Int, _ barrier: LockstepBarrier) -> Void) {
+    /// Runs `body(part, partCount, barrier)` for every part in `0..<partCount`, all at the
+    /// same time: part 0 on the calling thread, each other part on a new thread. `partCount`
+    /// is `parts`, or 1 when the system would not start a thread (the body must split its
+    /// work by the count it is given). Returns when every part has returned. Every part must
+    /// pass the barrier the same number of times.
+    public static func run(parts: Int, _ body: (_ part: Int, _ partCount: Int, _ barrier: LockstepBarrier) -> Void) {
         precondition(parts > 0, "LockstepThreads: \(parts) parts")
+        guard parts > 1 else { return body(0, 1, LockstepBarrier(parties: 1)) }
         let barrier = LockstepBarrier(parties: parts)
-        guard parts > 1 else { return body(0, barrier) }
+        let gate = StartGate()
         withoutActuallyEscaping(body) { escapable in
             // Each thread is joined before this closure returns, and its context (which holds
             // the body) is released on that thread: nothing keeps the body afterwards.
             var threads: [pthread_t] = []
             for part in 1..<parts {
-                let context = Unmanaged.passRetained(PartContext(body: escapable, part: part, barrier: barrier)).toOpaque()
+                let context = Unmanaged.passRetained(
+                    PartContext(body: escapable, part: part, parts: parts, barrier: barrier, gate: gate)).toOpaque()
                 var thread = pthread_t()
                 let status = pthread_create(&thread, nil, { raw in
                     let context = Unmanaged<PartContext>.fromOpaque(raw!).takeRetainedValue()
-                    context.body(context.part, context.barrier)
+                    if context.gate.waitForStart() { context.body(context.part, context.parts, context.barrier) }
                     return nil
                 }, context)
-                precondition(status == 0, "LockstepThreads: could not start a thread (pthread_create: \(status))")
+                guard status == 0 else {
+                    Unmanaged<PartContext>.fromOpaque(context).release()
+                    break
+                }
                 threads.append(thread)
             }
-            escapable(0, barrier)
+            let started = threads.count == parts - 1
+            gate.open(running: started)
+            if started {
+                escapable(0, parts, barrier)
+            }
             for thread in threads { pthread_join(thread, nil) }
+            if !started { escapable(0, 1, LockstepBarrier(parties: 1)) }
         }
     }
 
     /// What a started thread runs.
     private final class PartContext {
-        let body: (Int, LockstepBarrier) -> Void
-        let part: Int
+        let body: (Int, Int, LockstepBarrier) -> Void
+        let part: Int, parts: Int
         let barrier: LockstepBarrier
-        init(body: @escaping (Int, LockstepBarrier) -> Void, part: Int, barrier: LockstepBarrier) {
+        let gate: StartGate
+        init(body: @escaping (Int, Int, LockstepBarrier) -> Void, part: Int, parts: Int, barrier: LockstepBarrier, gate: StartGate) {
             self.body = body
             self.part = part
+            self.parts = parts
             self.barrier = barrier
+            self.gate = gate
+        }
+    }
+
+    /// Holds started threads until every thread is known to have started (or one failed).
+    private final class StartGate: Sendable {
+        /// 0 while threads are being started, 1 to run, -1 to return without running.
+        private let state = Atomic<Int>(0)
+
+        func open(running: Bool) { state.store(running ? 1 : -1, ordering: .releasing) }
+
+        /// Whether the part should run, once the gate opens.
+        func waitForStart() -> Bool {
+            var spins = 0
+            while true {
+                let value = state.load(ordering: .acquiring)
+                if value != 0 { return value == 1 }
+                spins += 1
+                if spins > 4096 { sched_yield() }
+            }
         }
     }
 }

@@ -37,8 +37,8 @@ extension Tensor {
         input: Tensor, inputWeight: Tensor, recurrentWeight: Tensor, bias: Tensor, initialHidden: Tensor? = nil,
         initialCell: Tensor? = nil
     ) -> (outputs: Tensor, finalHidden: Tensor, finalCell: Tensor) {
-        precondition(input.rank == 3 && input.shape[0] > 0 && input.shape[1] > 0 && input.shape[2] > 0,
-                     "lstmLayerInference: input must be [T > 0, B > 0, I > 0], got \(input.shape)")
+        precondition(input.rank == 3 && input.shape[0] > 0 && input.shape[2] > 0,
+                     "lstmLayerInference: input must be [T > 0, B, I > 0], got \(input.shape)")
         let T = input.shape[0], B = input.shape[1], I = input.shape[2], H = recurrentWeight.shape[0] / 4
         precondition(recurrentWeight.shape == [4 * H, H] && lstmLayerInferenceSupports(hiddenSize: H),
                      "lstmLayerInference: recurrentWeight \(recurrentWeight.shape) is not [4H, H] with H a positive multiple of 8")
@@ -53,11 +53,13 @@ extension Tensor {
         let inputs = [input, inputWeight, recurrentWeight, bias] + [initialHidden, initialCell].compactMap { $0 }
         precondition(!Tensor.needsGradient(inputs),
                      "lstmLayerInference records no gradient: use lstmSequence when gradients are needed")
+        let states = Tensor.uninitialized([T + 1, B, H])
+        let views = (states.sliced(axis: 0, 0..<T), states.selecting(axis: 0, index: T - 1), states.selecting(axis: 0, index: T))
+        if B == 0 { return views }
         let x = input.strides[2] == 1 ? input : input.contiguous()
         let (inputWeight, weight, gateBias, hidden0, cell0) = (
             inputWeight.contiguous(), recurrentWeight.contiguous(), bias.contiguous(), initialHidden?.contiguous(),
             initialCell?.contiguous() ?? Tensor.zeros([B, H]))
-        let states = Tensor.uninitialized([T + 1, B, H])
         let cells = Tensor.uninitialized([2, B, H])       // c_t in slot t % 2
         let sequence = LSTMInferenceSequence(
             input: x.storage.pointer + x.offset, stepStride: x.strides[0], rowStride: x.strides[1],
@@ -73,7 +75,7 @@ extension Tensor {
             }
         }
         (states.storage.pointer + T * B * H).update(from: cells.storage.pointer + ((T - 1) % 2) * B * H, count: B * H)
-        return (states.sliced(axis: 0, 0..<T), states.selecting(axis: 0, index: T - 1), states.selecting(axis: 0, index: T))
+        return views
     }
 
     /// The first element of a contiguous tensor.
@@ -103,7 +105,7 @@ struct LSTMInferenceSequence: @unchecked Sendable {
         let work = T * B * 4 * H * (fused.inputSize + H)
         let parts = Parallel.runsNestedWorkSerially() || work < LSTMInferenceSequence.splitThreshold
             ? 1 : Swift.min(Parallel.threadCount, fused.blockCount)
-        LockstepThreads.run(parts: parts) { part, barrier in
+        LockstepThreads.run(parts: parts) { part, parts, barrier in
             let blocks = (fused.blockCount * part / parts)..<(fused.blockCount * (part + 1) / parts)
             for t in 0..<T {
                 fused.forward(LSTMStepPointers(

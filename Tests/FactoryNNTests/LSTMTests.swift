@@ -91,6 +91,20 @@ private let unrolledTolerance: Float = 1e-5
         }
     }
 
+    /// Without gradients, a one-layer LSTM with H = 16 is exactly Tensor.lstmLayerInference
+    /// on the time-major view of its input (bit for bit: the same kernel ran).
+    @Test func inferenceRunsTheFusedLayer() {
+        let lstm = LSTM(inputSize: 6, hiddenSize: 16, layers: 1, seed: 16)
+        let input = TestData.uniform([2, 5, 6], seed: 17)
+        let inference = withoutGradients { lstm(input) }
+        let direct = withoutGradients {
+            Tensor.lstmLayerInference(input: input.transposed(0, 1), inputWeight: lstm.inputWeights[0],
+                                      recurrentWeight: lstm.hiddenWeights[0], bias: lstm.inputBiases[0] + lstm.hiddenBiases[0])
+        }
+        #expect(inference.output.scalars == direct.outputs.transposed(0, 1).scalars)
+        #expect(inference.finalStates[0].cell.scalars == direct.finalCell.scalars)
+    }
+
     @Test func gradientsMatchTheUnrolledComposition() {
         let lstm = LSTM(inputSize: 2, hiddenSize: 3, layers: 2, seed: 9)
         let input = TestData.uniform([2, 3, 2], seed: 1)

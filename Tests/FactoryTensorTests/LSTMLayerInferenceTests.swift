@@ -7,7 +7,6 @@
 // LockstepThreads' barrier orders every part's writes before every part's reads.
 
 import FactoryTensor
-import Foundation
 import Synchronization
 import TestSupport
 import Testing
@@ -17,32 +16,9 @@ import Testing
     private func plainLayer(input: [Float], inputWeight: [Float], weight: [Float], bias: [Float], hidden: [Float]?,
                             cell: [Float]?, steps T: Int, batch B: Int, inputSize I: Int, hiddenSize H: Int)
         -> (outputs: [Float], cell: [Float]) {
-        func sigmoid(_ x: Double) -> Double { 1 / (1 + Foundation.exp(-x)) }
-        var h = (hidden ?? [Float](repeating: 0, count: B * H)).map(Double.init)
-        var c = (cell ?? [Float](repeating: 0, count: B * H)).map(Double.init)
-        var outputs: [Float] = []
-        for t in 0..<T {
-            var nextH = h, nextC = c
-            for b in 0..<B {
-                for j in 0..<H {
-                    var gate = [Double](repeating: 0, count: 4)
-                    for q in 0..<4 {
-                        let row = q * H + j
-                        var sum = Double(bias[row])
-                        for k in 0..<I { sum += Double(input[(t * B + b) * I + k]) * Double(inputWeight[row * I + k]) }
-                        for k in 0..<H { sum += h[b * H + k] * Double(weight[row * H + k]) }
-                        gate[q] = sum
-                    }
-                    let updated = sigmoid(gate[1]) * c[b * H + j] + sigmoid(gate[0]) * Foundation.tanh(gate[2])
-                    nextC[b * H + j] = updated
-                    nextH[b * H + j] = sigmoid(gate[3]) * Foundation.tanh(updated)
-                }
-            }
-            h = nextH
-            c = nextC
-            outputs += h.map(Float.init)
+        LSTMReference.layer(steps: T, batch: B, hiddenSize: H, weight: weight, bias: bias, hidden: hidden, cell: cell) { t, b, row in
+            (0..<I).reduce(0.0) { sum, k in sum + Double(input[(t * B + b) * I + k]) * Double(inputWeight[row * I + k]) }
         }
-        return (outputs, c.map(Float.init))
     }
 
     /// x `[T, B, I]` in ±1, W_ih and W_hh uniform in ±1/√H (PyTorch's initialisation), b in ±1,
@@ -95,15 +71,18 @@ import Testing
     }
 
     /// The step run on ranges of unit blocks (as the threads split it) writes exactly what the
-    /// whole step writes, at both widths, with W_ih packed, in depth slices that cross from the
-    /// input's k into the hidden ones.
+    /// whole step writes and nothing outside its blocks, at both widths, with W_ih packed; and
+    /// in depth slices of 5 (slices inside the input's k, and one that crosses into the hidden
+    /// ones) it gives the same bits as in one pass.
     @Test func blockRangesComposeBitForBit() {
         func check<V: KernelFloatVector>(_ type: V.Type, hiddenSize H: Int, splits: [Int]) {
-            let rows = 7, I = 13
+            let rows = 7, I = 13, L = V.scalarCount
             let t = tensors(steps: 1, batch: rows, inputSize: I, hiddenSize: H, seed: 130)
             let p = t.map { UnsafePointer($0.storage.pointer + $0.offset) }
-            let step = LSTMFusedStep<V>(inputWeight: p[1], inputSize: I, weight: p[2], hiddenSize: H, depthSlice: 5)
-            func run(_ ranges: [Range<Int>]) -> [Float] {
+            let sliced = LSTMFusedStep<V>(inputWeight: p[1], inputSize: I, weight: p[2], hiddenSize: H, depthSlice: 5)
+            let onePass = LSTMFusedStep<V>(inputWeight: p[1], inputSize: I, weight: p[2], hiddenSize: H, depthSlice: I + H)
+            /// h_t then c_t, NaN where the step wrote nothing.
+            func run(_ step: LSTMFusedStep<V>, _ ranges: [Range<Int>]) -> [Float] {
                 var out = [Float](repeating: .nan, count: 2 * rows * H)
                 out.withUnsafeMutableBufferPointer { o in
                     for range in ranges {
@@ -115,18 +94,36 @@ import Testing
                 }
                 return out
             }
-            let whole = run([0..<step.blockCount])
+            let whole = run(sliced, [0..<sliced.blockCount])
             #expect(!whole.contains { $0.isNaN })
+            #expect(run(onePass, [0..<onePass.blockCount]) == whole, "\(V.self) H \(H): slices of 5 against one pass")
             var ranges: [Range<Int>] = [], start = 0
-            for end in splits + [step.blockCount] {
+            for end in splits + [sliced.blockCount] {
                 ranges.append(start..<end)
                 start = end
             }
-            #expect(run(ranges) == whole, "\(V.self) H \(H) split at \(splits)")
+            #expect(run(sliced, ranges) == whole, "\(V.self) H \(H) split at \(splits)")
+            // One range alone writes its units of every row, and only those.
+            let alone = run(sliced, [ranges[1]])
+            for (index, value) in alone.enumerated() {
+                let unit = index % H
+                if ranges[1].contains(unit / L) {
+                    #expect(value == whole[index])
+                } else {
+                    #expect(value.isNaN, "\(V.self) H \(H): unit \(unit) written outside blocks \(ranges[1])")
+                }
+            }
             withExtendedLifetime(t) {}
         }
         check(SIMD8<Float>.self, hiddenSize: 32, splits: [1, 3])
         check(SIMD16<Float>.self, hiddenSize: 48, splits: [2])
+    }
+
+    /// An empty batch gives empty outputs of the right shapes.
+    @Test func emptyBatch() {
+        let t = tensors(steps: 3, batch: 1, inputSize: 4, hiddenSize: 16, seed: 140)
+        let result = Tensor.lstmLayerInference(input: Tensor.zeros([3, 0, 4]), inputWeight: t[1], recurrentWeight: t[2], bias: t[3])
+        #expect(result.outputs.shape == [3, 0, 16] && result.finalHidden.shape == [0, 16] && result.finalCell.shape == [0, 16])
     }
 
     /// Three parts through 300 phases, one barrier each: each part writes its slot of the
@@ -140,7 +137,9 @@ import Testing
         defer { slots.deallocate() }
         let mismatches = Atomic<Int>(0)
         let shared = UncheckedSendable(slots)
-        LockstepThreads.run(parts: parts) { part, barrier in
+        var counts: [Int] = []
+        LockstepThreads.run(parts: parts) { part, partCount, barrier in
+            if part == 0 { counts.append(partCount) }
             for phase in 0..<phases {
                 let row = shared.value + (phase % 2) * parts
                 row[part] = phase * parts + part
@@ -150,12 +149,13 @@ import Testing
                 }
             }
         }
+        #expect(counts == [parts])
         #expect(mismatches.load(ordering: .relaxed) == 0)
-        var ran = 0
-        LockstepThreads.run(parts: 1) { part, barrier in
+        var ran: [Int] = []
+        LockstepThreads.run(parts: 1) { part, partCount, barrier in
             barrier.wait()
-            ran += part + 1
+            ran.append(part * 10 + partCount)
         }
-        #expect(ran == 1)
+        #expect(ran == [1])
     }
 }

@@ -87,30 +87,9 @@ private let sequenceGradientTolerance = 2e-3
     /// The recurrence in plain Double loops (no SIMD, no packing): h, c of every step.
     private func plainForward(projected: [Float], weight: [Float], bias: [Float], hidden: [Float], cell: [Float],
                               steps T: Int, batch B: Int, hiddenSize H: Int) -> (outputs: [Float], cell: [Float]) {
-        func sigmoid(_ x: Double) -> Double { 1 / (1 + Foundation.exp(-x)) }
-        var h = hidden.map(Double.init), c = cell.map(Double.init)
-        var outputs: [Float] = []
-        for t in 0..<T {
-            var nextH = h, nextC = c
-            for b in 0..<B {
-                for j in 0..<H {
-                    var gate = [Double](repeating: 0, count: 4)
-                    for q in 0..<4 {
-                        let row = q * H + j
-                        var sum = Double(projected[(t * B + b) * 4 * H + row]) + Double(bias[row])
-                        for k in 0..<H { sum += h[b * H + k] * Double(weight[row * H + k]) }
-                        gate[q] = sum
-                    }
-                    let updated = sigmoid(gate[1]) * c[b * H + j] + sigmoid(gate[0]) * Foundation.tanh(gate[2])
-                    nextC[b * H + j] = updated
-                    nextH[b * H + j] = sigmoid(gate[3]) * Foundation.tanh(updated)
-                }
-            }
-            h = nextH
-            c = nextC
-            outputs += h.map(Float.init)
+        LSTMReference.layer(steps: T, batch: B, hiddenSize: H, weight: weight, bias: bias, hidden: hidden, cell: cell) { t, b, row in
+            Double(projected[(t * B + b) * 4 * H + row])
         }
-        return (outputs, c.map(Float.init))
     }
 
     /// Hidden sizes that are multiples of 8 take the fused step (gates in registers, tiles
