@@ -1,13 +1,13 @@
 // LockstepThreads: runs the parts of one kernel at the same time, each on a thread of its
 // own, for kernels whose parts must meet between phases (an LSTM layer split by hidden units
 // meets after every time step: each step reads the whole previous hidden state). The meeting
-// is a spinning barrier on two atomic counters (arrivals and phase), which costs about a
-// cache-line transfer where a dispatch handshake costs tens of microseconds.
+// is a barrier on two atomic counters (arrivals and phase), spun on first, which costs about
+// a cache-line transfer where a dispatch handshake costs tens of microseconds.
 // Why not Parallel.forEachRange: Dispatch may run two iterations one after the other on one
 // thread, and a part waiting at a barrier for a part that has not started would wait forever.
 // Here the parts are real threads (pthreads), started and joined per call (tens of microseconds): only for work of
-// milliseconds or more. A waiting part spins briefly, then yields its core, so an oversubscribed
-// machine slows down instead of stalling. Every thread is started before any part runs: if
+// milliseconds or more. A waiting part spins briefly, then sleeps until the last part arrives,
+// so on a machine busy with other work it does not take the core the others need. Every thread is started before any part runs: if
 // the system refuses one, the work runs as a single part on the calling thread instead.
 // Not here: a thread pool, work stealing, uneven parts.
 
@@ -92,11 +92,19 @@ public enum LockstepThreads {
 
 /// A reusable barrier for a fixed number of parties (``LockstepThreads``): every party's
 /// writes before its `wait()` are visible to every party after it.
-public final class LockstepBarrier: Sendable {
+///
+/// A waiting party spins on the phase counter for a while (the others usually arrive within
+/// microseconds), then sleeps on a condition variable, so that on a machine shared with other
+/// work it gives its core to the party it waits for instead of competing with it.
+public final class LockstepBarrier: @unchecked Sendable {
     /// How many parties meet.
     public let parties: Int
     private let arrivals = Atomic<Int>(0)
     private let phase = Atomic<Int>(0)
+    /// Where waiters sleep after spinning; the last arrival wakes them.
+    private let sleeping = NSCondition()
+    /// Phase checks before a waiter sleeps: some tens of microseconds.
+    static let spinsBeforeSleeping = 1 << 15
 
     init(parties: Int) { self.parties = parties }
 
@@ -105,15 +113,18 @@ public final class LockstepBarrier: Sendable {
         guard parties > 1 else { return }
         let current = phase.load(ordering: .acquiring)
         if arrivals.add(1, ordering: .acquiringAndReleasing).newValue == parties {
-            // The last to arrive opens the next phase for the others.
+            // The last to arrive opens the next phase for the others, and wakes any that sleep
+            // (under the lock: a waiter checks the phase and sleeps under it, so none misses this).
             arrivals.store(0, ordering: .relaxed)
             phase.store(current + 1, ordering: .releasing)
+            sleeping.lock()
+            sleeping.broadcast()
+            sleeping.unlock()
             return
         }
-        var spins = 0
-        while phase.load(ordering: .acquiring) == current {
-            spins += 1
-            if spins > 4096 { sched_yield() }
-        }
+        for _ in 0..<LockstepBarrier.spinsBeforeSleeping where phase.load(ordering: .acquiring) != current { return }
+        sleeping.lock()
+        while phase.load(ordering: .acquiring) == current { sleeping.wait() }
+        sleeping.unlock()
     }
 }

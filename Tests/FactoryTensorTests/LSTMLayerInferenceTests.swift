@@ -7,6 +7,7 @@
 // LockstepThreads' barrier orders every part's writes before every part's reads.
 
 import FactoryTensor
+import Foundation
 import Synchronization
 import TestSupport
 import Testing
@@ -129,7 +130,8 @@ import Testing
     /// Three parts through 300 phases, one barrier each: each part writes its slot of the
     /// phase's row, passes the barrier, and must then read every part's value for that phase.
     /// Two rows alternate, so a part let through early would read a stale value, and one
-    /// that ran a phase ahead would overwrite a row another part is still to read.
+    /// that ran a phase ahead would overwrite a row another part is still to read. A late
+    /// part now and then makes the others wait past their spinning, asleep.
     @Test func lockstepBarrierOrdersWritesBeforeReads() {
         let parts = 3, phases = 300
         let slots = UnsafeMutablePointer<Int>.allocate(capacity: 2 * parts)
@@ -141,6 +143,8 @@ import Testing
         LockstepThreads.run(parts: parts) { part, partCount, barrier in
             if part == 0 { counts.append(partCount) }
             for phase in 0..<phases {
+                // Every 50th phase part 1 arrives 3 ms late: the others spin out and sleep.
+                if part == 1 && phase % 50 == 0 { usleep(3000) }
                 let row = shared.value + (phase % 2) * parts
                 row[part] = phase * parts + part
                 barrier.wait()
