@@ -4,9 +4,10 @@
 // When gradients are recorded, per layer the input projection x W_ih^T is one matmul over
 // all time steps (time-major) and the recurrence (biases, h W_hh^T and the fused cell per
 // step) runs as one `Tensor.lstmSequence` node with its own backward through time. Without
-// gradients (inference, or frozen weights on inputs that need none) and with H a multiple
-// of 8, each layer is one `Tensor.lstmLayerInference`: the input projection inside each
-// step, threads split by units; other hidden sizes take the first way there too.
+// gradients (inference, or frozen weights on inputs that need none), in the 16-lane (AVX-512)
+// build and with H a multiple of 16, each layer is one `Tensor.lstmLayerInference`: the input
+// projection inside each step, threads split by units; otherwise inference takes the first way
+// too (`Tensor.prefersLSTMLayerInference` says why).
 // Not here: bidirectional layers, dropout between layers, projections (proj_size),
 // packed variable-length sequences (mask or sort by length outside).
 
@@ -114,7 +115,7 @@ public final class LSTM: Module {
                 + [initialStates?[layer].hidden, initialStates?[layer].cell].compactMap { $0 }
             let run: (outputs: Tensor, finalHidden: Tensor, finalCell: Tensor)
             if !layerInputs.contains(where: \.requiresGradient) || !GradientMode.isEnabled,
-               Tensor.lstmLayerInferenceSupports(hiddenSize: H) {
+               Tensor.prefersLSTMLayerInference(hiddenSize: H) {
                 // Nothing to differentiate: the input projection inside the steps.
                 run = Tensor.lstmLayerInference(
                     input: sequence, inputWeight: inputWeights[layer], recurrentWeight: hiddenWeights[layer], bias: bias,

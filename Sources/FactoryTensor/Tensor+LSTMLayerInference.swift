@@ -17,6 +17,17 @@ extension Tensor {
         LSTMFusedStep<KernelVector>.supports(hiddenSize: hiddenSize) || LSTMFusedStep<SIMD8<Float>>.supports(hiddenSize: hiddenSize)
     }
 
+    /// Whether a layer of this hidden size runs faster as
+    /// ``lstmLayerInference(input:inputWeight:recurrentWeight:bias:initialHidden:initialCell:)``
+    /// than as a projection matmul and ``lstmSequence(projectedInput:recurrentWeight:bias:initialHidden:initialCell:)``:
+    /// with the 16-lane kernels (the AVX-512 build) and H a multiple of 16. With 8 lanes the
+    /// 3-row tiles do the input projection slower than OpenBLAS's GEMM does (GE2E inference,
+    /// 8-lane build on AVX-512 hardware: 0.143 s a batch against 0.119 s, medians), so there
+    /// the layer keeps the GEMM.
+    public static func prefersLSTMLayerInference(hiddenSize: Int) -> Bool {
+        KernelVector.scalarCount >= 16 && LSTMFusedStep<KernelVector>.supports(hiddenSize: hiddenSize)
+    }
+
     /// Runs one LSTM layer (PyTorch gate order i, f, g, o) over a time-major sequence,
     /// without recording gradients: `gates = b + x_t W_ih^T + h_(t-1) W_hh^T`, then
     /// `c_t = σ(f) c_(t-1) + σ(i) tanh(g)` and `h_t = σ(o) tanh(c_t)`.

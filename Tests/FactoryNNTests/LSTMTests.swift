@@ -64,9 +64,9 @@ private let unrolledTolerance: Float = 1e-5
         #expect(TestData.maximumDifference(states[0].cell.scalars, expected.states[0].cell.scalars) < unrolledTolerance)
     }
 
-    /// With H a multiple of 8, inference (no gradients recorded) runs each layer as one
-    /// Tensor.lstmLayerInference, training as a projection matmul and Tensor.lstmSequence:
-    /// both match the composition, from zero and from given states.
+    /// Inference (no gradients recorded) runs each layer with H = 16 as one
+    /// Tensor.lstmLayerInference in the 16-lane build, training as a projection matmul and
+    /// Tensor.lstmSequence: both match the composition, from zero and from given states.
     @Test func inferenceAndTrainingPathsMatchHandUnrolledComposition() {
         let lstm = LSTM(inputSize: 5, hiddenSize: 16, layers: 2, seed: 10)
         let input = TestData.uniform([3, 4, 5], seed: 11)
@@ -91,15 +91,21 @@ private let unrolledTolerance: Float = 1e-5
         }
     }
 
-    /// Without gradients, a one-layer LSTM with H = 16 is exactly Tensor.lstmLayerInference
-    /// on the time-major view of its input (bit for bit: the same kernel ran).
-    @Test func inferenceRunsTheFusedLayer() {
+    /// Without gradients, a one-layer LSTM with H = 16 is exactly (bit for bit: the same kernel
+    /// ran) Tensor.lstmLayerInference on the time-major view of its input where that is the
+    /// faster way (16-lane build), else the projection matmul and Tensor.lstmSequence.
+    @Test func inferenceRunsTheFasterLayer() {
         let lstm = LSTM(inputSize: 6, hiddenSize: 16, layers: 1, seed: 16)
         let input = TestData.uniform([2, 5, 6], seed: 17)
         let inference = withoutGradients { lstm(input) }
         let direct = withoutGradients {
-            Tensor.lstmLayerInference(input: input.transposed(0, 1), inputWeight: lstm.inputWeights[0],
-                                      recurrentWeight: lstm.hiddenWeights[0], bias: lstm.inputBiases[0] + lstm.hiddenBiases[0])
+            let bias = lstm.inputBiases[0] + lstm.hiddenBiases[0], timeMajor = input.transposed(0, 1)
+            if Tensor.prefersLSTMLayerInference(hiddenSize: 16) {
+                return Tensor.lstmLayerInference(input: timeMajor, inputWeight: lstm.inputWeights[0],
+                                                 recurrentWeight: lstm.hiddenWeights[0], bias: bias)
+            }
+            return Tensor.lstmSequence(projectedInput: timeMajor.matmul(lstm.inputWeights[0].transposed()),
+                                       recurrentWeight: lstm.hiddenWeights[0], bias: bias)
         }
         #expect(inference.output.scalars == direct.outputs.transposed(0, 1).scalars)
         #expect(inference.finalStates[0].cell.scalars == direct.finalCell.scalars)
