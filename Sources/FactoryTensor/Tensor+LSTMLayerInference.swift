@@ -73,7 +73,7 @@ extension Tensor {
             initialCell?.contiguous() ?? Tensor.zeros([B, H]))
         let cells = Tensor.uninitialized([2, B, H])       // c_t in slot t % 2
         let sequence = LSTMInferenceSequence(
-            input: x.storage.pointer + x.offset, stepStride: x.strides[0], rowStride: x.strides[1],
+            input: x.pointer, stepStride: x.strides[0], rowStride: x.strides[1],
             bias: gateBias.pointer, initialHidden: hidden0?.pointer, initialCell: cell0.pointer,
             states: states.storage.pointer, cells: cells.storage.pointer, steps: T, batch: B)
         withExtendedLifetime((x, inputWeight, weight, gateBias, hidden0, cell0, cells)) {
@@ -88,9 +88,6 @@ extension Tensor {
         (states.storage.pointer + T * B * H).update(from: cells.storage.pointer + ((T - 1) % 2) * B * H, count: B * H)
         return views
     }
-
-    /// The first element of a contiguous tensor.
-    fileprivate var pointer: UnsafeMutablePointer<Float> { storage.pointer + offset }
 }
 
 /// Where one inference sequence reads and writes, and the loop over its steps.
@@ -116,8 +113,8 @@ struct LSTMInferenceSequence: @unchecked Sendable {
         let work = T * B * 4 * H * (fused.inputSize + H)
         let parts = Parallel.runsNestedWorkSerially() || work < LSTMInferenceSequence.splitThreshold
             ? 1 : Swift.min(Parallel.threadCount, fused.blockCount)
-        LockstepThreads.run(parts: parts) { part, parts, barrier in
-            let blocks = (fused.blockCount * part / parts)..<(fused.blockCount * (part + 1) / parts)
+        LockstepThreads.run(parts: parts) { part, partCount, barrier in
+            let blocks = (fused.blockCount * part / partCount)..<(fused.blockCount * (part + 1) / partCount)
             for t in 0..<T {
                 fused.forward(LSTMStepPointers(
                     previousHidden: t == 0 ? initialHidden : UnsafePointer(states + (t - 1) * B * H), projected: nil,

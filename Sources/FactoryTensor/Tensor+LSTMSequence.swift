@@ -92,8 +92,8 @@ extension Tensor {
         return (states.sliced(axis: 0, 0..<T), states.selecting(axis: 0, index: T - 1), states.selecting(axis: 0, index: T))
     }
 
-    /// The first element of a contiguous tensor.
-    fileprivate var pointer: UnsafeMutablePointer<Float> { storage.pointer + offset }
+    /// The tensor's first element (its storage at its offset), for the LSTM kernels.
+    var pointer: UnsafeMutablePointer<Float> { storage.pointer + offset }
 }
 
 /// What the forward writes and the backward reads. With `keepingEveryStep` false (inference)
