@@ -127,13 +127,17 @@ import Testing
         #expect(result.outputs.shape == [3, 0, 16] && result.finalHidden.shape == [0, 16] && result.finalCell.shape == [0, 16])
     }
 
-    /// Three parts through 300 phases, one barrier each: each part writes its slot of the
-    /// phase's row, passes the barrier, and must then read every part's value for that phase.
-    /// Two rows alternate, so a part let through early would read a stale value, and one
-    /// that ran a phase ahead would overwrite a row another part is still to read. A late
-    /// part now and then makes the others wait past their spinning, asleep.
-    @Test func lockstepBarrierOrdersWritesBeforeReads() {
-        let parts = 3, phases = 300
+    /// Parts through 300 phases, one barrier each: each part writes its slot of the phase's
+    /// row, passes the barrier, and must then read every part's value for that phase. Two
+    /// rows alternate, so a part let through early would read a stale value, and one that ran
+    /// a phase ahead would overwrite a row another part is still to read. A late part now and
+    /// then makes the others wait past their spinning, asleep (and spin short afterwards).
+    /// With three parts for every core (and some work in each phase), the kernel switches
+    /// parts out while others wait for them: the waiters see that and sleep early.
+    @Test(arguments: [3, 3 * ProcessInfo.processInfo.activeProcessorCount])
+    func lockstepBarrierOrdersWritesBeforeReads(parts: Int) {
+        let phases = 300
+        let oversubscribed = parts > ProcessInfo.processInfo.activeProcessorCount
         let slots = UnsafeMutablePointer<Int>.allocate(capacity: 2 * parts)
         slots.initialize(repeating: -1, count: 2 * parts)
         defer { slots.deallocate() }
@@ -145,6 +149,11 @@ import Testing
             for phase in 0..<phases {
                 // Every 50th phase part 1 arrives 3 ms late: the others spin out and sleep.
                 if part == 1 && phase % 50 == 0 { usleep(3000) }
+                if oversubscribed {
+                    var sum = 0.0
+                    for k in 0..<20_000 { sum += Double(k ^ phase) }
+                    if sum < 0 { mismatches.add(1, ordering: .relaxed) }
+                }
                 let row = shared.value + (phase % 2) * parts
                 row[part] = phase * parts + part
                 barrier.wait()
