@@ -73,7 +73,7 @@ public final class LSTMFusedStep<V: KernelFloatVector>: @unchecked Sendable {
         inputSize = I
         let depth = I + H
         self.depthSlice = Swift.min(depthSlice ?? LSTMFusedStep.defaultDepthSlice, depth)
-        blocks = .allocate(capacity: 4 * H * depth)
+        blocks = allocateLineAligned(floats: 4 * H * depth)
         for block in 0..<(H / L) {
             let target = blocks + block * depth * 4 * L
             for gate in 0..<4 {
@@ -90,7 +90,7 @@ public final class LSTMFusedStep<V: KernelFloatVector>: @unchecked Sendable {
         }
     }
 
-    deinit { blocks.deallocate() }
+    deinit { deallocateLineAligned(blocks) }
 
     /// Runs the step for `rows` rows: `gates = p_t + b + h_(t-1) W^T` (with W_ih packed:
     /// `b + x_t W_ih^T + h_(t-1) W_hh^T`), then the cell (`c_t = σ(f) c_(t-1) + σ(i) tanh(g)`,
@@ -100,6 +100,19 @@ public final class LSTMFusedStep<V: KernelFloatVector>: @unchecked Sendable {
     @_specialize(exported: true, where V == SIMD8<Float>)
     @_specialize(exported: true, where V == SIMD16<Float>)
     public func forward(_ step: LSTMStepPointers, rows: Int, blocks blockRange: Range<Int>? = nil) {
+        forward(step, rows: rows, blocks: blockRange, scratch: nil)
+    }
+
+    /// The floats a step over `rows` rows keeps its accumulators in between depth slices
+    /// (``forward(_:rows:blocks:scratch:)``).
+    func scratchCount(rows: Int) -> Int { rows * 4 * V.scalarCount }
+
+    /// ``forward(_:rows:blocks:)`` with the accumulators between depth slices in `scratch`
+    /// (at least ``scratchCount(rows:)`` floats), or in a buffer of its own when nil: for
+    /// callers that run many small steps (one block at a time).
+    @_specialize(exported: true, where V == SIMD8<Float>)
+    @_specialize(exported: true, where V == SIMD16<Float>)
+    func forward(_ step: LSTMStepPointers, rows: Int, blocks blockRange: Range<Int>?, scratch: UnsafeMutablePointer<Float>?) {
         let H = hiddenSize, I = inputSize, L = V.scalarCount
         precondition((step.input != nil) == (I > 0) && (step.projected == nil) == (I > 0),
                      "LSTMFusedStep: a step takes x_t when W_ih is packed, else the projection p_t")
@@ -112,9 +125,11 @@ public final class LSTMFusedStep<V: KernelFloatVector>: @unchecked Sendable {
         let slice = depthSlice
         let slices = (inputSegment.map { ($0.depth + slice - 1) / slice } ?? 0)
             + (hiddenSegment.map { ($0.depth + slice - 1) / slice } ?? 0)
-        // Accumulators between slices (8 KB for 32 rows at 16 lanes; heap, once per step).
-        let partial: UnsafeMutablePointer<Float>? = slices > 1 ? .allocate(capacity: rows * 4 * L) : nil
-        defer { partial?.deallocate() }
+        // Accumulators between slices (8 KB for 32 rows at 16 lanes; the caller's, or heap once
+        // per step).
+        let owned = slices > 1 && scratch == nil ? allocateLineAligned(floats: rows * 4 * L) : nil
+        defer { owned.map(deallocateLineAligned) }
+        let partial = slices > 1 ? scratch ?? owned : nil
         for block in units {
             let blockWeights = UnsafePointer(blocks + block * (I + H) * 4 * L)
             var pass = TilePass(unit: block * L, weights: blockWeights, hiddenSize: H, activations: nil, rowStride: 0, count: 0,

@@ -37,7 +37,7 @@ public final class PackedMatrix<V: KernelFloatVector>: @unchecked Sendable {
         self.columns = columns
         let width = PackedMatrix.panelWidth
         panelCount = (columns + width - 1) / width
-        panels = .allocate(capacity: panelCount * depth * width)
+        panels = allocateLineAligned(floats: panelCount * depth * width)
         for panel in 0..<panelCount {
             let target = panels + panel * depth * width
             for k in 0..<depth {
@@ -55,7 +55,7 @@ public final class PackedMatrix<V: KernelFloatVector>: @unchecked Sendable {
         }
     }
 
-    deinit { panels.deallocate() }
+    deinit { deallocateLineAligned(panels) }
 
     /// `C += A · B` for `rows` rows of A (`[rows, K]`, row-major) and C (`[rows, N]`).
     @_specialize(exported: true, where V == SIMD8<Float>)

@@ -5,8 +5,9 @@
 // b + x_t W_ih^T + h_(t-1) W_hh^T are formed in registers: there is no [T, B, 4H] projection
 // written to memory and read back (21 MB per layer for GE2E's batch of 32), and each part's
 // weights (its share of the units, for I + H rows of k) stay in its core's L2 across steps.
-// Each part computes its units for every row, then the parts meet (LockstepThreads' barrier)
-// before the next step, which reads the whole h_t. The training forward, which must keep
+// Each part computes its units for every row (its own range of blocks, and blocks of a part
+// that runs behind: BlockClaims), then the parts meet (LockstepThreads' barrier) before the
+// next step, which reads the whole h_t. The training forward, which must keep
 // every step's activations and records the backward, is Tensor+LSTMSequence.swift; this
 // records no gradient. Not here: the layer (FactoryNN's LSTM), which picks between the two.
 
@@ -106,22 +107,37 @@ struct LSTMInferenceSequence: @unchecked Sendable {
     /// Below this many multiply-adds (T·B·4H·(I + H)) one thread runs the layer.
     static let splitThreshold = 1 << 22
 
-    /// Runs every step: the units split into one contiguous range of blocks per thread, the
-    /// threads meeting after each step.
+    /// Runs every step: each thread owns a contiguous range of the blocks of units and takes
+    /// blocks from another's range when it is done with its own (BlockClaims); the threads
+    /// meet after each step.
     func run<V: KernelFloatVector>(_ fused: LSTMFusedStep<V>) {
         let H = fused.hiddenSize, B = batch, T = steps
         let work = T * B * 4 * H * (fused.inputSize + H)
         let parts = Parallel.runsNestedWorkSerially() || work < LSTMInferenceSequence.splitThreshold
             ? 1 : Swift.min(Parallel.threadCount, fused.blockCount)
+        let claims = BlockClaims(blockCount: fused.blockCount, parts: parts)
         LockstepThreads.run(parts: parts) { part, partCount, barrier in
-            let blocks = (fused.blockCount * part / partCount)..<(fused.blockCount * (part + 1) / partCount)
+            let scratch = allocateLineAligned(floats: fused.scratchCount(rows: B))
+            defer { deallocateLineAligned(scratch) }
             for t in 0..<T {
-                fused.forward(LSTMStepPointers(
+                let step = LSTMStepPointers(
                     previousHidden: t == 0 ? initialHidden : UnsafePointer(states + (t - 1) * B * H), projected: nil,
                     input: input + t * stepStride, inputRowStride: rowStride, bias: bias,
                     previousCell: t == 0 ? initialCell : UnsafePointer(cells + ((t - 1) % 2) * B * H),
-                    hidden: states + t * B * H, newCell: cells + (t % 2) * B * H, activations: nil, cellTanh: nil),
-                    rows: B, blocks: blocks)
+                    hidden: states + t * B * H, newCell: cells + (t % 2) * B * H, activations: nil, cellTanh: nil)
+                if partCount == 1 {
+                    fused.forward(step, rows: B, blocks: nil, scratch: scratch)
+                } else {
+                    if t > 0 { claims.clear(part: part, step: t - 1) }
+                    while let block = claims.claimOwn(part: part, step: t) {
+                        fused.forward(step, rows: B, blocks: block..<(block + 1), scratch: scratch)
+                    }
+                    for offset in 1..<partCount {
+                        while let block = claims.claimFromBack(of: (part + offset) % partCount, step: t) {
+                            fused.forward(step, rows: B, blocks: block..<(block + 1), scratch: scratch)
+                        }
+                    }
+                }
                 // Step t + 1 reads all of h_t, written by every part.
                 if t < T - 1 { barrier.wait() }
             }
