@@ -46,13 +46,15 @@ public final class BlockClaims: @unchecked Sendable {
         self.blockCount = blockCount
         self.parts = parts
         let count = 2 * parts * BlockClaims.countersPerLine
-        counters = .allocate(capacity: count)
+        // Line-aligned, so that no counter shares a line with other heap data either.
+        counters = UnsafeMutableRawPointer.allocate(byteCount: count * MemoryLayout<Atomic<Int>>.stride, alignment: 64)
+            .bindMemory(to: Atomic<Int>.self, capacity: count)
         for index in 0..<count { (counters + index).initialize(to: Atomic(0)) }
     }
 
     deinit {
         counters.deinitialize(count: 2 * parts * BlockClaims.countersPerLine)
-        counters.deallocate()
+        UnsafeMutableRawPointer(counters).deallocate()
     }
 
     /// The blocks `part` owns.

@@ -82,8 +82,8 @@ public final class LSTMFusedStep<V: KernelFloatVector>: @unchecked Sendable {
     }
 
     /// Copies block `block`'s rows of a `[4H, depth]` weight into `depth` packed rows of 4L
-    /// floats at `target`, sixteen k at a time: each unit's sixteen source floats are one
-    /// cache line, and the sixteen target rows they go to stay in L1. (One k at a time, k
+    /// floats at `target`, sixteen k at a time: each unit's sixteen consecutive source floats
+    /// are one or two cache lines, and the sixteen target rows they go to stay in L1. (One k at a time, k
     /// innermost, every write went to another line of the 64 to 128 KB block, measured as
     /// a few percent of GE2E inference, on one thread, at every call.)
     private static func pack(_ source: UnsafePointer<Float>, depth: Int, block: Int, hiddenSize H: Int,

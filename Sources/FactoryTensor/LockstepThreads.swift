@@ -97,8 +97,9 @@ public enum LockstepThreads {
 ///
 /// A waiting party spins on the phase counter, then sleeps on a condition variable. It spins
 /// for up to `longSpins` checks while every thread of the process keeps its core. It sleeps
-/// at once when any thread of the process has been switched out involuntarily during the
-/// phase (the kernel's count of such switches, `getrusage`, has grown): the machine then has
+/// (within `spinsBetweenSwitchChecks` checks) once any thread of the process has been
+/// switched out involuntarily during the phase (the kernel's count of such switches,
+/// `getrusage`, has grown; on systems without that count it never grows): the machine then has
 /// more runnable threads than cores, the party waited for may be the one switched out, and a
 /// spinning waiter would only hold the core it needs. A wait that spins all `longSpins`
 /// checks in vain means the same (a party just woken may sit in the run queue behind other
@@ -141,9 +142,13 @@ public final class LockstepBarrier: @unchecked Sendable {
     /// How often the kernel has taken a core from a thread of this process that could still
     /// run (`ru_nivcsw`), or 0 where the system does not say.
     static func involuntarySwitches() -> Int {
+        #if canImport(Glibc)
         var usage = rusage()
         guard getrusage(__rusage_who_t(RUSAGE_SELF.rawValue), &usage) == 0 else { return 0 }
         return usage.ru_nivcsw
+        #else
+        return 0
+        #endif
     }
 
     /// Waits until every party has called `wait()` as often as this one.
@@ -155,8 +160,11 @@ public final class LockstepBarrier: @unchecked Sendable {
             // (under the lock: a waiter checks the phase and sleeps under it, so none misses this).
             arrivals.store(0, ordering: .relaxed)
             switchesAtPhaseStart.store(LockstepBarrier.involuntarySwitches(), ordering: .relaxed)
-            if LockstepBarrier.shortSpinPhasesLeft.load(ordering: .relaxed) > 0 {
-                LockstepBarrier.shortSpinPhasesLeft.subtract(1, ordering: .relaxed)
+            let shortPhases = LockstepBarrier.shortSpinPhasesLeft.load(ordering: .relaxed)
+            if shortPhases > 0 {
+                // Another barrier of the process may count down at the same time: one try, never below 0.
+                _ = LockstepBarrier.shortSpinPhasesLeft.compareExchange(
+                    expected: shortPhases, desired: shortPhases - 1, ordering: .relaxed)
             }
             phase.store(current + 1, ordering: .releasing)
             sleeping.lock()
@@ -168,13 +176,14 @@ public final class LockstepBarrier: @unchecked Sendable {
         let switchesAtStart = switchesAtPhaseStart.load(ordering: .relaxed)
         let spinsAllowed = LockstepBarrier.shortSpinPhasesLeft.load(ordering: .relaxed) > 0
             ? LockstepBarrier.shortSpins : LockstepBarrier.longSpins
-        var spins = 0
-        while spins < spinsAllowed {
+        var spins = 0, switched = false
+        while spins < spinsAllowed && !switched {
             for _ in 0..<LockstepBarrier.spinsBetweenSwitchChecks where phase.load(ordering: .acquiring) != current { return }
             spins += LockstepBarrier.spinsBetweenSwitchChecks
-            if LockstepBarrier.involuntarySwitches() != switchesAtStart { break }
+            switched = LockstepBarrier.involuntarySwitches() != switchesAtStart
         }
-        if spins >= LockstepBarrier.longSpins {
+        if !switched && spinsAllowed == LockstepBarrier.longSpins {
+            // A long spin in vain, with no thread switched out.
             LockstepBarrier.shortSpinPhasesLeft.store(LockstepBarrier.shortSpinPhases, ordering: .relaxed)
         }
         sleeping.lock()

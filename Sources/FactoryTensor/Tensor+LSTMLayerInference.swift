@@ -115,7 +115,7 @@ struct LSTMInferenceSequence: @unchecked Sendable {
         let work = T * B * 4 * H * (fused.inputSize + H)
         let parts = Parallel.runsNestedWorkSerially() || work < LSTMInferenceSequence.splitThreshold
             ? 1 : Swift.min(Parallel.threadCount, fused.blockCount)
-        let claims = BlockClaims(blockCount: fused.blockCount, parts: parts)
+        let claims = parts > 1 ? BlockClaims(blockCount: fused.blockCount, parts: parts) : nil
         LockstepThreads.run(parts: parts) { part, partCount, barrier in
             let scratch = allocateLineAligned(floats: fused.scratchCount(rows: B))
             defer { deallocateLineAligned(scratch) }
@@ -125,9 +125,7 @@ struct LSTMInferenceSequence: @unchecked Sendable {
                     input: input + t * stepStride, inputRowStride: rowStride, bias: bias,
                     previousCell: t == 0 ? initialCell : UnsafePointer(cells + ((t - 1) % 2) * B * H),
                     hidden: states + t * B * H, newCell: cells + (t % 2) * B * H, activations: nil, cellTanh: nil)
-                if partCount == 1 {
-                    fused.forward(step, rows: B, blocks: nil, scratch: scratch)
-                } else {
+                if let claims, partCount > 1 {
                     if t > 0 { claims.clear(part: part, step: t - 1) }
                     while let block = claims.claimOwn(part: part, step: t) {
                         fused.forward(step, rows: B, blocks: block..<(block + 1), scratch: scratch)
@@ -137,6 +135,8 @@ struct LSTMInferenceSequence: @unchecked Sendable {
                             fused.forward(step, rows: B, blocks: block..<(block + 1), scratch: scratch)
                         }
                     }
+                } else {
+                    fused.forward(step, rows: B, blocks: nil, scratch: scratch)
                 }
                 // Step t + 1 reads all of h_t, written by every part.
                 if t < T - 1 { barrier.wait() }

@@ -34,12 +34,12 @@ import Testing
         #expect(claims.claimFromBack(of: 2, step: 2) == 9)
     }
 
-    /// Three parts, 16 blocks (5, 5 and 6 each), 200 steps. Every 10th step part 2 starts 2 ms
+    /// Three parts, 16 blocks (5, 5 and 6 each), 200 steps. Every 10th step part 2 starts 5 ms
     /// late, so the others finish their own blocks first and take some of its.
     @Test func everyBlockOnceAStepWithALatePart() {
         let parts = 3, blocks = 16, steps = 200
         let claims = BlockClaims(blockCount: blocks, parts: parts)
-        // Part p marks what it claimed in its own region: no two parts write the same float.
+        // Part p marks what it claimed in its own region: no two parts write the same entry.
         let marks = UnsafeMutablePointer<Int>.allocate(capacity: parts * steps * blocks)
         marks.initialize(repeating: 0, count: parts * steps * blocks)
         defer { marks.deallocate() }
@@ -50,7 +50,7 @@ import Testing
             if part == 0 { partCounts.append(partCount) }
             let mine = shared.value + part * steps * blocks
             for step in 0..<steps {
-                if part == 2 && step % 10 == 0 { usleep(2000) }
+                if part == 2 && step % 10 == 0 { usleep(5000) }
                 if step > 0 { claims.clear(part: part, step: step - 1) }
                 while let block = claims.claimOwn(part: part, step: step) { mine[step * blocks + block] += 1 }
                 for offset in 1..<partCount {
@@ -66,7 +66,8 @@ import Testing
         #expect(partCounts == [parts])
         let wrong = (0..<(steps * blocks)).filter { counts[$0] != 1 }
         #expect(wrong.isEmpty, "blocks not claimed exactly once (step, block): \(wrong.prefix(5).map { ($0 / blocks, $0 % blocks) })")
-        // 20 late starts of 2 ms, each leaving 5 of part 2's 6 blocks to the others.
-        #expect(takenFromOthers.load(ordering: .relaxed) >= 20)
+        // 20 late starts of 5 ms, each leaving 5 of part 2's 6 blocks to the others (who need
+        // microseconds for theirs): at least 10 taken even on a crowded machine.
+        #expect(takenFromOthers.load(ordering: .relaxed) >= 10)
     }
 }

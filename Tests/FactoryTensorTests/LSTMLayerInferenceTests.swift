@@ -133,7 +133,7 @@ import Testing
     /// a phase ahead would overwrite a row another part is still to read. A late part now and
     /// then makes the others wait past their spinning, asleep (and spin short afterwards).
     /// With three parts for every core (and some work in each phase), the kernel switches
-    /// parts out while others wait for them: the waiters see that and sleep early.
+    /// parts out while others wait for them: the order must hold then too.
     @Test(arguments: [3, 3 * ProcessInfo.processInfo.activeProcessorCount])
     func lockstepBarrierOrdersWritesBeforeReads(parts: Int) {
         let phases = 300
