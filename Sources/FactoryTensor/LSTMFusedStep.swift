@@ -41,6 +41,10 @@ public final class LSTMFusedStep<V: KernelFloatVector>: @unchecked Sendable {
     /// W_ih[gate·H + Lu + lane, k] and row I + k holds W_hh[gate·H + Lu + lane, k], at
     /// gate·L + lane, gates in the order i, f, g, o.
     let blocks: UnsafeMutablePointer<Float>
+    /// The buffer behind `blocks`: a tensor storage, so 64-byte aligned (every 4L-float row
+    /// starts a cache line) and recycled from one layer call to the next (a fresh 2 MB buffer
+    /// would be faulted in page by page at every call).
+    private let storage: TensorStorage
 
     /// The number of blocks of L units, H / L.
     public var blockCount: Int { hiddenSize / V.scalarCount }
@@ -73,7 +77,8 @@ public final class LSTMFusedStep<V: KernelFloatVector>: @unchecked Sendable {
         inputSize = I
         let depth = I + H
         self.depthSlice = Swift.min(depthSlice ?? LSTMFusedStep.defaultDepthSlice, depth)
-        blocks = allocateLineAligned(floats: 4 * H * depth)
+        storage = TensorStorage(uninitializedCount: 4 * H * depth)
+        blocks = storage.pointer
         for block in 0..<(H / L) {
             let target = blocks + block * depth * 4 * L
             if let inputWeight { LSTMFusedStep.pack(inputWeight, depth: I, block: block, hiddenSize: H, into: target) }
@@ -101,8 +106,6 @@ public final class LSTMFusedStep<V: KernelFloatVector>: @unchecked Sendable {
             first = end
         }
     }
-
-    deinit { deallocateLineAligned(blocks) }
 
     /// Runs the step for `rows` rows: `gates = p_t + b + h_(t-1) W^T` (with W_ih packed:
     /// `b + x_t W_ih^T + h_(t-1) W_hh^T`), then the cell (`c_t = σ(f) c_(t-1) + σ(i) tanh(g)`,

@@ -21,6 +21,9 @@ public final class PackedMatrix<V: KernelFloatVector>: @unchecked Sendable {
     public let columns: Int
     /// Panel p holds columns 2Lp ..< 2Lp + 2L as K rows of 2L floats.
     let panels: UnsafeMutablePointer<Float>
+    /// The buffer behind `panels`: a tensor storage, so 64-byte aligned (each k's panel row
+    /// starts a cache line) and recycled from one call to the next.
+    private let storage: TensorStorage
     let panelCount: Int
 
     /// Packs B.
@@ -37,7 +40,8 @@ public final class PackedMatrix<V: KernelFloatVector>: @unchecked Sendable {
         self.columns = columns
         let width = PackedMatrix.panelWidth
         panelCount = (columns + width - 1) / width
-        panels = allocateLineAligned(floats: panelCount * depth * width)
+        storage = TensorStorage(uninitializedCount: panelCount * depth * width)
+        panels = storage.pointer
         for panel in 0..<panelCount {
             let target = panels + panel * depth * width
             for k in 0..<depth {
@@ -55,7 +59,6 @@ public final class PackedMatrix<V: KernelFloatVector>: @unchecked Sendable {
         }
     }
 
-    deinit { deallocateLineAligned(panels) }
 
     /// `C += A · B` for `rows` rows of A (`[rows, K]`, row-major) and C (`[rows, N]`).
     @_specialize(exported: true, where V == SIMD8<Float>)
