@@ -13,8 +13,9 @@
 // A block's weights (64 KB for H = 256 at 16 lanes, twice that with W_ih) outgrow L1, and
 // every row tile streams them; so the step runs over k in slices (`depthSlice`, two thirds
 // of the L1 data cache in weights by default), every row tile of a block over one slice
-// before the next: a slice is read from L2 once and from L1 by the other tiles. Between slices the accumulators wait in
-// a small buffer (rows × 4L floats); each sum still adds its products in order of k.
+// before the next: a slice is read from L2 once and from L1 by the other tiles. Between
+// slices the accumulators wait in a small buffer (rows × 4L floats); each sum still adds its
+// products in order of k.
 // Float operations with W_hh alone are those of the unfused path (p + b, then one FMA per k
 // in order, then LSTMCellKernels.forward's arithmetic with LSTMGateFunctions), so both give
 // the same bits. A step can run on a range of the blocks, so threads can split the units.
@@ -96,9 +97,9 @@ public final class LSTMFusedStep<V: KernelFloatVector>: @unchecked Sendable {
 
     /// Copies block `block`'s rows of a `[4H, depth]` weight into `depth` packed rows of 4L
     /// floats at `target`, sixteen k at a time: each unit's sixteen consecutive source floats
-    /// are one or two cache lines, and the sixteen target rows they go to stay in L1. (One k at a time, k
-    /// innermost, every write went to another line of the 64 to 128 KB block, measured as
-    /// a few percent of GE2E inference, on one thread, at every call.)
+    /// are one or two cache lines, and the sixteen target rows they go to stay in L1. (One k
+    /// at a time, k innermost, every write went to another line of the 64 to 128 KB block,
+    /// measured as a few percent of GE2E inference, on one thread, at every call.)
     private static func pack(_ source: UnsafePointer<Float>, depth: Int, block: Int, hiddenSize H: Int,
                              into target: UnsafeMutablePointer<Float>) {
         let L = V.scalarCount
@@ -148,11 +149,11 @@ public final class LSTMFusedStep<V: KernelFloatVector>: @unchecked Sendable {
         let slice = depthSlice
         let slices = (inputSegment.map { ($0.depth + slice - 1) / slice } ?? 0)
             + (hiddenSegment.map { ($0.depth + slice - 1) / slice } ?? 0)
-        // Accumulators between slices (8 KB for 32 rows at 16 lanes; the caller's, or heap once
-        // per step).
-        let owned = slices > 1 && scratch == nil ? allocateLineAligned(floats: rows * 4 * L) : nil
-        defer { owned.map(deallocateLineAligned) }
-        let partial = slices > 1 ? scratch ?? owned : nil
+        // Accumulators between slices (8 KB for 32 rows at 16 lanes; the caller's, or one
+        // 64-byte aligned buffer per step).
+        let owned = slices > 1 && scratch == nil ? TensorStorage(uninitializedCount: rows * 4 * L) : nil
+        defer { withExtendedLifetime(owned) {} }
+        let partial = slices > 1 ? scratch ?? owned?.pointer : nil
         for block in units {
             let blockWeights = UnsafePointer(blocks + block * (I + H) * 4 * L)
             var pass = TilePass(unit: block * L, weights: blockWeights, hiddenSize: H, activations: nil, rowStride: 0, count: 0,

@@ -59,7 +59,6 @@ public final class PackedMatrix<V: KernelFloatVector>: @unchecked Sendable {
         }
     }
 
-
     /// `C += A · B` for `rows` rows of A (`[rows, K]`, row-major) and C (`[rows, N]`).
     @_specialize(exported: true, where V == SIMD8<Float>)
     @_specialize(exported: true, where V == SIMD16<Float>)

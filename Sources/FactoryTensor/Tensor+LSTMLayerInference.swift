@@ -117,8 +117,9 @@ struct LSTMInferenceSequence: @unchecked Sendable {
             ? 1 : Swift.min(Parallel.threadCount, fused.blockCount)
         let claims = parts > 1 ? BlockClaims(blockCount: fused.blockCount, parts: parts) : nil
         LockstepThreads.run(parts: parts) { part, partCount, barrier in
-            let scratch = allocateLineAligned(floats: fused.scratchCount(rows: B))
-            defer { deallocateLineAligned(scratch) }
+            let scratchStorage = TensorStorage(uninitializedCount: fused.scratchCount(rows: B))
+            let scratch = scratchStorage.pointer
+            defer { withExtendedLifetime(scratchStorage) {} }
             for t in 0..<T {
                 let step = LSTMStepPointers(
                     previousHidden: t == 0 ? initialHidden : UnsafePointer(states + (t - 1) * B * H), projected: nil,

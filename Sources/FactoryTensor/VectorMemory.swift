@@ -1,6 +1,5 @@
 // VectorMemory: loading and storing float vectors (8 lanes, or any width) at any (unaligned)
-// address, the NaN-keeping maximum, and cache-line aligned float buffers for packed operands,
-// shared by every hand-vectorised kernel. Nothing else.
+// address, and the NaN-keeping maximum, shared by every hand-vectorised kernel. Nothing else.
 
 /// Eight floats read from `pointer`; no alignment needed.
 @inlinable @inline(__always)
@@ -49,19 +48,4 @@ func store<V: KernelFloatVector>(_ value: V, _ pointer: UnsafeMutablePointer<Flo
 @inlinable @inline(__always)
 func maximum<V: KernelFloatVector>(_ a: V, _ b: V) -> V {
     a.replacing(with: b, where: lanesLess(a, b) .| lanesNotEqual(b, b))
-}
-
-/// `count` uninitialised floats starting at a cache-line (64-byte) boundary: a packed operand
-/// whose rows are whole lines (16 floats) is then read by 16-lane loads that never straddle
-/// two lines (such a load costs two). malloc aligns large buffers to 16 bytes only, and
-/// which of the four offsets in a line a buffer gets changes from one allocation to the next.
-/// Free it with ``deallocateLineAligned(_:)``.
-func allocateLineAligned(floats count: Int) -> UnsafeMutablePointer<Float> {
-    UnsafeMutableRawPointer.allocate(byteCount: count * MemoryLayout<Float>.stride, alignment: 64)
-        .bindMemory(to: Float.self, capacity: count)
-}
-
-/// Frees a buffer from ``allocateLineAligned(floats:)``.
-func deallocateLineAligned(_ pointer: UnsafeMutablePointer<Float>) {
-    UnsafeMutableRawPointer(pointer).deallocate()
 }
